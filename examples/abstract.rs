@@ -1,0 +1,28 @@
+//! The seed wrapper's "Concrete Abstract power driver", written with maaspd: it has no
+//! settings, switches nothing and reports the machine off.
+//!
+//! ```text
+//! cargo run --example abstract -- schema
+//! echo '{"driverParameters": {}}' | cargo run --example abstract -- power_query
+//! ```
+
+use maaspd::{PowerState, Result};
+
+/// A power driver that drives nothing.
+#[maaspd::parameters]
+struct Abstract {}
+
+#[maaspd::power_driver(description = "Concrete Abstract power driver")]
+impl Abstract {
+    fn power_on(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn power_off(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        Ok(PowerState::Off)
+    }
+}

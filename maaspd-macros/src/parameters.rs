@@ -1,0 +1,92 @@
+//! `#[parameters]`: serde and schemars derives through maaspd, and the marker impl.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Item, parse2};
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    match try_expand(args, item.clone()) {
+        Ok(tokens) => tokens,
+        // Keep the item, so only the real mistake is reported.
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#item #error)
+        }
+    }
+}
+
+fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let item: Item = parse2(item)?;
+    let (ident, generics) = match &item {
+        Item::Struct(item) => (&item.ident, &item.generics),
+        Item::Enum(item) => (&item.ident, &item.generics),
+        other => {
+            return Err(syn::Error::new_spanned(
+                other,
+                "#[parameters] goes on the struct that `driverParameters` deserialises into",
+            ));
+        }
+    };
+    if !args.is_empty() {
+        return Err(syn::Error::new_spanned(
+            args,
+            "#[parameters] takes no arguments",
+        ));
+    }
+    let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
+    Ok(quote! {
+        #[derive(
+            ::maaspd::__private::serde::Deserialize,
+            ::maaspd::__private::schemars::JsonSchema,
+        )]
+        #[serde(crate = "::maaspd::__private::serde")]
+        #[schemars(crate = "::maaspd::__private::schemars")]
+        #item
+
+        impl #impl_generics ::maaspd::Parameters for #ident #type_generics #where_clause {}
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_through_maaspd_and_marks_the_type() {
+        let out = expand(
+            quote!(),
+            quote!(
+                struct P {
+                    a: u8,
+                }
+            ),
+        )
+        .to_string();
+        assert!(
+            out.contains(":: maaspd :: __private :: serde :: Deserialize"),
+            "{out}"
+        );
+        assert!(out.contains("impl :: maaspd :: Parameters for P"), "{out}");
+    }
+
+    #[test]
+    fn rejects_arguments_and_functions() {
+        let out = expand(
+            quote!(strict),
+            quote!(
+                struct P;
+            ),
+        )
+        .to_string();
+        assert!(out.contains("takes no arguments"), "{out}");
+        let out = expand(
+            quote!(),
+            quote!(
+                fn f() {}
+            ),
+        )
+        .to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn f"), "the item is kept: {out}");
+    }
+}

@@ -1,0 +1,386 @@
+//! Finds the driver's methods in the `impl` block and checks their signatures.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReceiverKind, ReturnType, Signature, Type};
+
+use crate::errors::Errors;
+use crate::suggest;
+
+/// One method the runtime may call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Method {
+    PowerOn,
+    PowerOff,
+    PowerQuery,
+    Probe,
+    SetBootOrder,
+}
+
+impl Method {
+    pub(crate) const ALL: [Method; 5] = [
+        Method::PowerOn,
+        Method::PowerOff,
+        Method::PowerQuery,
+        Method::Probe,
+        Method::SetBootOrder,
+    ];
+
+    const NAMES: [&'static str; 5] = [
+        "power_on",
+        "power_off",
+        "power_query",
+        "probe",
+        "set_boot_order",
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The signature to write, for messages.
+    pub(crate) fn expected(self) -> &'static str {
+        match self {
+            Method::PowerOn => "fn power_on(&self) -> maaspd::Result<()>",
+            Method::PowerOff => "fn power_off(&self) -> maaspd::Result<()>",
+            Method::PowerQuery => "fn power_query(&self) -> maaspd::Result<maaspd::PowerState>",
+            Method::Probe => "fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>",
+            Method::SetBootOrder => {
+                "fn set_boot_order(&self, devices: &[maaspd::BootDevice]) -> maaspd::Result<()>"
+            }
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|method| method.name() == name)
+    }
+
+    /// Arguments besides `&self`.
+    fn arguments(self) -> usize {
+        match self {
+            Method::SetBootOrder => 1,
+            _ => 0,
+        }
+    }
+}
+
+const CONSTRUCTOR: &str = "fn new(parameters: P) -> maaspd::Result<Self>";
+
+/// A method found in the block, with what code generation needs to point at it.
+pub(crate) struct Found {
+    /// The method's name, for errors about the method as a whole.
+    pub(crate) name_span: Span,
+    /// Where the compiler reports a type mismatch in the signature.
+    pub(crate) type_span: Span,
+}
+
+/// `fn new(parameters: P)`: the driver is built from a `P`.
+pub(crate) struct Constructor {
+    pub(crate) parameters: Type,
+    pub(crate) parameters_span: Span,
+    /// Where the compiler reports a mismatch in the return type.
+    pub(crate) span: Span,
+}
+
+/// What the `impl` block holds.
+#[derive(Default)]
+pub(crate) struct Methods {
+    found: [Option<Found>; 5],
+    pub(crate) constructor: Option<Constructor>,
+    /// Actions a misspelt method was taken for: not reported again as missing.
+    suggested: Vec<Method>,
+}
+
+impl Methods {
+    pub(crate) fn get(&self, method: Method) -> Option<&Found> {
+        self.found[method as usize].as_ref()
+    }
+
+    /// Whether a misspelt method already stands for `method`.
+    pub(crate) fn was_suggested(&self, method: Method) -> bool {
+        self.suggested.contains(&method)
+    }
+
+    /// Collects the driver's methods from `block`, adding an error for each wrong signature
+    /// and each near miss of an action's name.
+    pub(crate) fn collect(block: &ItemImpl, errors: &mut Errors) -> Methods {
+        let mut methods = Methods::default();
+        for item in &block.items {
+            let ImplItem::Fn(function) = item else {
+                continue;
+            };
+            let name = function.sig.ident.to_string();
+            if let Some(method) = Method::from_name(&name) {
+                check_action(function, method, errors);
+                methods.found[method as usize] = Some(Found {
+                    name_span: function.sig.ident.span(),
+                    type_span: type_span(&function.sig, method),
+                });
+            } else if name == "new" {
+                methods.constructor = constructor(function, errors);
+            } else if let Some(action) = suggest::closest(&name, &Method::NAMES) {
+                errors.at(
+                    &function.sig.ident,
+                    format!("`{name}` is not a power driver action: did you mean `{action}`?"),
+                );
+                methods.suggested.extend(Method::from_name(action));
+            }
+        }
+        methods
+    }
+}
+
+/// Where the compiler's type check of a method points: its return type, or its name when
+/// the argument can be wrong too.
+fn type_span(sig: &Signature, method: Method) -> Span {
+    match (&sig.output, method) {
+        (ReturnType::Type(_, ty), method) if method.arguments() == 0 => ty.span(),
+        _ => sig.ident.span(),
+    }
+}
+
+fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
+    let sig = &function.sig;
+    let expected = method.expected();
+    let name = method.name();
+    check_plain(sig, name, expected, errors);
+    match sig.receiver() {
+        None => errors.at(
+            &sig.ident,
+            format!("`{name}` needs a `&self` receiver: expected `{expected}`"),
+        ),
+        Some(receiver) => match &receiver.kind {
+            ReceiverKind::Reference(_, _, None) => {}
+            ReceiverKind::Reference(_, _, Some(_)) => errors.at(
+                receiver,
+                format!(
+                    "`{name}` takes `&self`, not `&mut self`: a driver is not changed by its actions; use interior mutability for state"
+                ),
+            ),
+            ReceiverKind::Value => errors.at(
+                receiver,
+                format!("`{name}` takes `&self`, not `self`: expected `{expected}`"),
+            ),
+            _ => errors.at(
+                receiver,
+                format!("`{name}` takes `&self`: expected `{expected}`"),
+            ),
+        },
+    }
+    let arguments: Vec<_> = sig.inputs.iter().skip(1).collect();
+    if arguments.len() != method.arguments() {
+        let at = arguments.get(method.arguments()).map_or_else(
+            || sig.ident.to_token_stream(),
+            |extra| extra.to_token_stream(),
+        );
+        let what = match method.arguments() {
+            0 => "no arguments besides `&self`",
+            _ => "one argument besides `&self`",
+        };
+        errors.at(at, format!("`{name}` takes {what}: expected `{expected}`"));
+    }
+    if method == Method::SetBootOrder {
+        if let Some(FnArg::Typed(argument)) = arguments.first() {
+            if !is_slice_reference(&argument.ty) {
+                errors.at(
+                    &argument.ty,
+                    "`set_boot_order` takes the boot order as `&[maaspd::BootDevice]`",
+                );
+            }
+        }
+    }
+    check_returns_result(sig, name, expected, errors);
+}
+
+fn constructor(function: &ImplItemFn, errors: &mut Errors) -> Option<Constructor> {
+    let sig = &function.sig;
+    check_plain(sig, "new", CONSTRUCTOR, errors);
+    check_returns_result(sig, "new", CONSTRUCTOR, errors);
+    let mut inputs = sig.inputs.iter();
+    match (inputs.next(), inputs.next()) {
+        (Some(FnArg::Typed(parameters)), None) => Some(Constructor {
+            parameters: (*parameters.ty).clone(),
+            parameters_span: parameters.ty.span(),
+            span: match &sig.output {
+                ReturnType::Type(_, ty) => ty.span(),
+                ReturnType::Default => sig.ident.span(),
+            },
+        }),
+        (Some(FnArg::Receiver(receiver)), _) => {
+            errors.at(
+                receiver,
+                format!("`new` builds the driver from its parameters and takes no `self`: expected `{CONSTRUCTOR}`"),
+            );
+            None
+        }
+        (None, _) => {
+            errors.at(
+                &sig.ident,
+                format!("`new` takes the driver parameters as its one argument: expected `{CONSTRUCTOR}`"),
+            );
+            None
+        }
+        (Some(_), Some(extra)) => {
+            errors.at(
+                extra,
+                format!("`new` takes the driver parameters as its one argument: expected `{CONSTRUCTOR}`"),
+            );
+            None
+        }
+    }
+}
+
+/// No `async`, `const`, `unsafe`, `extern` or generics: the runtime calls a plain fn.
+fn check_plain(sig: &Signature, name: &str, expected: &str, errors: &mut Errors) {
+    if let Some(token) = &sig.asyncness {
+        errors.at(
+            token,
+            format!("`{name}` must not be async: expected `{expected}`"),
+        );
+    }
+    if let Some(token) = &sig.constness {
+        errors.at(
+            token,
+            format!("`{name}` must not be const: expected `{expected}`"),
+        );
+    }
+    if let syn::Safety::Unsafe(token) = &sig.safety {
+        errors.at(
+            token,
+            format!("`{name}` must not be unsafe: expected `{expected}`"),
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.at(
+            abi,
+            format!("`{name}` must not be extern: expected `{expected}`"),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.at(
+            &sig.generics,
+            format!("`{name}` must not be generic: expected `{expected}`"),
+        );
+    }
+}
+
+/// The return type must be a `Result`: `maaspd::Result<...>` or any path ending in
+/// `Result`; the compiler checks the rest against the expected type.
+fn check_returns_result(sig: &Signature, name: &str, expected: &str, errors: &mut Errors) {
+    match &sig.output {
+        ReturnType::Default => errors.at(
+            &sig.ident,
+            format!("`{name}` must return a `maaspd::Result`: expected `{expected}`"),
+        ),
+        ReturnType::Type(_, ty) if !is_result(ty) => errors.at(
+            ty,
+            format!(
+                "`{name}` must return a `maaspd::Result`, not `{}`: expected `{expected}`",
+                ty.to_token_stream().to_string().replace(" ", "")
+            ),
+        ),
+        ReturnType::Type(..) => {}
+    }
+}
+
+fn is_result(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Result"),
+        Type::Group(group) => is_result(&group.elem),
+        Type::Paren(paren) => is_result(&paren.elem),
+        _ => false,
+    }
+}
+
+fn is_slice_reference(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => {
+            reference.mutability.is_none() && matches!(*reference.elem, Type::Slice(_))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn collect(block: ItemImpl) -> (Methods, Vec<String>) {
+        let mut errors = Errors::default();
+        let methods = Methods::collect(&block, &mut errors);
+        let messages = match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (methods, messages)
+    }
+
+    #[test]
+    fn finds_actions_and_constructor() {
+        let (methods, errors) = collect(parse_quote! {
+            impl D {
+                fn new(p: P) -> maaspd::Result<Self> { todo!() }
+                fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+                fn set_boot_order(&self, d: &[BootDevice]) -> Result<()> { Ok(()) }
+                fn helper(&mut self) {}
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(methods.get(Method::PowerOn).is_some());
+        assert!(methods.get(Method::SetBootOrder).is_some());
+        assert!(methods.get(Method::PowerOff).is_none());
+        let parameters = &methods.constructor.unwrap().parameters;
+        assert_eq!(parameters.to_token_stream().to_string(), "P");
+    }
+
+    #[test]
+    fn reports_every_wrong_signature() {
+        let (_, errors) = collect(parse_quote! {
+            impl D {
+                fn power_on(self) -> Result<()> { Ok(()) }
+                fn power_off(&mut self) -> Result<()> { Ok(()) }
+                async fn power_query(&self, extra: u8) -> bool { true }
+                fn probe<T>(&self) {}
+                fn set_boot_order(&self, d: Vec<BootDevice>) -> Result<()> { Ok(()) }
+                fn new(&self) -> Self { todo!() }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`power_on` takes `&self`, not `self`: expected `fn power_on(&self) -> maaspd::Result<()>`",
+                "`power_off` takes `&self`, not `&mut self`: a driver is not changed by its actions; use interior mutability for state",
+                "`power_query` must not be async: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`power_query` takes no arguments besides `&self`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`power_query` must return a `maaspd::Result`, not `bool`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`probe` must not be generic: expected `fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>`",
+                "`probe` must return a `maaspd::Result`: expected `fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>`",
+                "`set_boot_order` takes the boot order as `&[maaspd::BootDevice]`",
+                "`new` must return a `maaspd::Result`, not `Self`: expected `fn new(parameters: P) -> maaspd::Result<Self>`",
+                "`new` builds the driver from its parameters and takes no `self`: expected `fn new(parameters: P) -> maaspd::Result<Self>`",
+            ]
+        );
+    }
+
+    #[test]
+    fn near_misses_are_reported_and_remembered() {
+        let (methods, errors) = collect(parse_quote! {
+            impl D {
+                fn power_onn(&self) -> Result<()> { Ok(()) }
+                fn client(&self) {}
+            }
+        });
+        assert_eq!(
+            errors,
+            ["`power_onn` is not a power driver action: did you mean `power_on`?"]
+        );
+        assert!(methods.was_suggested(Method::PowerOn));
+        assert!(!methods.was_suggested(Method::PowerOff));
+    }
+}

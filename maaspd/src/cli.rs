@@ -1,0 +1,257 @@
+//! The one-shot command line MAAS runs: `DRIVER schema` and `DRIVER ACTION [INPUT]`.
+//!
+//! Built with clap's builder API from what the driver declares; `#[power_driver]`
+//! generates only a `main` that calls [`main`].
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgMatches, Command, value_parser};
+
+use crate::execute::execute;
+use crate::{Action, PowerDriver, document, input, panic_guard, schema};
+
+const SCHEMA: &str = "schema";
+const INPUT: &str = "INPUT";
+
+/// Runs the driver's command line on this process's arguments and standard streams.
+///
+/// `#[power_driver]` makes `fn main` call this; a crate that writes its own `main`
+/// (`main = false`) can call it too.
+///
+/// ```no_run
+/// # use maaspd::PowerState;
+/// # #[maaspd::parameters] struct Lamp {}
+/// #[maaspd::power_driver(description = "A lamp", main = false)]
+/// impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+///     // ...
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     maaspd::cli::main::<Lamp>()
+/// }
+/// ```
+pub fn main<D: PowerDriver>() -> ExitCode {
+    panic_guard::install_quiet_hook();
+    let status = run::<D>(
+        std::env::args_os(),
+        &mut io::stdin().lock(),
+        &mut io::stdout().lock(),
+        &mut io::stderr().lock(),
+    );
+    ExitCode::from(status)
+}
+
+/// Runs the driver's command line on `args` (the first is the program name) and the
+/// given streams; returns the exit status: 0 when the document's `error` is null, 1 when
+/// it carries an error, 2 for a usage error.
+///
+/// ```
+/// # use maaspd::PowerState;
+/// # #[maaspd::parameters] struct Lamp {}
+/// # #[maaspd::power_driver(description = "A lamp", main = false)]
+/// # impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+/// let mut stdin = br#"{"driverParameters": {}}"#.as_slice();
+/// let status = maaspd::cli::run::<Lamp>(["lamp", "power_query"], &mut stdin, &mut stdout, &mut stderr);
+/// assert_eq!(status, 0);
+/// assert!(String::from_utf8(stdout).unwrap().contains(r#""status": "on""#));
+/// ```
+pub fn run<D: PowerDriver>(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    // Write errors are ignored on purpose: with stdout closed there is nobody to tell,
+    // and the exit status still says how the action went.
+    let matches = match command::<D>().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let out: &mut dyn Write = if error.use_stderr() { stderr } else { stdout };
+            let _ = write!(out, "{}", error.render());
+            return u8::try_from(error.exit_code()).unwrap_or(2);
+        }
+    };
+    let Some((name, arguments)) = matches.subcommand() else {
+        unreachable!("clap enforces subcommand_required")
+    };
+    if name == SCHEMA {
+        let _ = writeln!(
+            stdout,
+            "{}",
+            document::to_string(&schema::parameters_schema::<D>())
+        );
+        return 0;
+    }
+    let Ok(action) = name.parse::<Action>() else {
+        unreachable!("every other subcommand is an action")
+    };
+    let response = execute::<D>(action, || {
+        input::read(input_path(arguments), stdin).and_then(|bytes| input::parse(&bytes))
+    });
+    for warning in response.warnings() {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+    let _ = writeln!(stdout, "{}", response.to_document());
+    response.exit_code()
+}
+
+fn input_path(arguments: &ArgMatches) -> &PathBuf {
+    arguments
+        .get_one::<PathBuf>(INPUT)
+        .expect("INPUT has a default value")
+}
+
+/// The command line of driver `D`: `schema` and one subcommand per action, with the
+/// actions `D` does not offer marked in `--help`.
+pub(crate) fn command<D: PowerDriver>() -> Command {
+    let actions = Action::ALL.into_iter().map(|action| {
+        let mut summary = action.summary().to_owned();
+        if !D::supports(action) {
+            summary.push_str(" (Not supported by this driver)");
+        }
+        Command::new(action.name()).about(summary).arg(
+            Arg::new(INPUT)
+                .help("File to read the input document from, - for standard input")
+                .value_parser(value_parser!(PathBuf))
+                .default_value(input::STDIN),
+        )
+    });
+    Command::new(D::NAME)
+        .about(format!("{} — A power driver used in MAAS", D::DESCRIPTION))
+        .version(D::VERSION)
+        .subcommand_required(true)
+        .disable_help_subcommand(true)
+        .subcommand(Command::new(SCHEMA).about("Print the JSON Schema of the driver parameters"))
+        .subcommands(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_drivers::{Chassis, Lamp};
+
+    struct Output {
+        status: u8,
+        stdout: String,
+        stderr: String,
+    }
+
+    fn cli<D: PowerDriver>(args: &[&str], stdin: &str) -> Output {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let args = std::iter::once("driver").chain(args.iter().copied());
+        let status = run::<D>(args, &mut stdin.as_bytes(), &mut stdout, &mut stderr);
+        Output {
+            status,
+            stdout: String::from_utf8(stdout).unwrap(),
+            stderr: String::from_utf8(stderr).unwrap(),
+        }
+    }
+
+    #[test]
+    fn command_is_well_formed() {
+        command::<Lamp>().debug_assert();
+        command::<Chassis>().debug_assert();
+    }
+
+    #[test]
+    fn help_marks_undeclared_actions() {
+        let help = cli::<Lamp>(&["--help"], "");
+        assert_eq!(help.status, 0);
+        assert!(
+            help.stdout
+                .contains("A lamp for tests — A power driver used in MAAS")
+        );
+        assert!(
+            help.stdout.contains(
+                "Probe chassis for a list of controlled machines (Not supported by this driver)"
+            ),
+            "{}",
+            help.stdout
+        );
+        assert!(
+            help.stdout
+                .contains("Reorder boot sources (Not supported by this driver)")
+        );
+        let help = cli::<Chassis>(&["--help"], "");
+        assert!(!help.stdout.contains("Not supported"), "{}", help.stdout);
+    }
+
+    #[test]
+    fn usage_errors_exit_2_without_json() {
+        for args in [&[][..], &["reboot"], &["power_on", "a", "b"]] {
+            let out = cli::<Lamp>(args, "");
+            assert_eq!(out.status, 2, "{args:?}");
+            assert_eq!(out.stdout, "", "{args:?}");
+            assert!(out.stderr.contains("Usage:"), "{args:?}: {}", out.stderr);
+        }
+    }
+
+    #[test]
+    fn action_reads_stdin_and_prints_one_document() {
+        let out = cli::<Lamp>(&["power_query"], r#"{"driverParameters": {"on": true}}"#);
+        assert_eq!(out.status, 0);
+        assert_eq!(
+            out.stdout,
+            "{\n    \"action_type\": \"power_query\",\n    \"data\": {\n        \"status\": \"on\"\n    },\n    \"error\": null\n}\n"
+        );
+        assert_eq!(out.stderr, "");
+    }
+
+    #[test]
+    fn warnings_go_to_stderr() {
+        let out = cli::<Lamp>(
+            &["power_on", "-"],
+            r#"{"driverParameters": {"system_id": "x"}}"#,
+        );
+        assert_eq!(out.status, 0);
+        assert_eq!(
+            out.stderr,
+            "warning: ignoring unknown driver parameter `driverParameters.system_id`\n"
+        );
+    }
+
+    #[test]
+    fn unsupported_action_does_not_read_input() {
+        let out = cli::<Lamp>(&["probe", "/nonexistent/input.json"], "");
+        assert_eq!(out.status, 1);
+        assert!(
+            out.stdout.contains("unsupportedActionError"),
+            "{}",
+            out.stdout
+        );
+    }
+
+    #[test]
+    fn missing_input_file_is_a_settings_error() {
+        let out = cli::<Lamp>(&["power_on", "/nonexistent/input.json"], "");
+        assert_eq!(out.status, 1);
+        assert!(out.stdout.contains("settingsError"));
+        assert!(
+            out.stdout
+                .contains("cannot read input file /nonexistent/input.json")
+        );
+    }
+
+    #[test]
+    fn schema_prints_parameters_schema() {
+        let out = cli::<Lamp>(&["schema"], "");
+        assert_eq!(out.status, 0);
+        let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(schema["properties"]["on"]["type"], "boolean");
+    }
+}

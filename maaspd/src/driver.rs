@@ -1,0 +1,104 @@
+//! The traits `#[power_driver]` and `#[parameters]` implement.
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use crate::{Action, BootDevice, PowerState, ProbedSystem, Result};
+
+/// A type MAAS's `driverParameters` object deserialises into, with a JSON Schema.
+///
+/// Implemented by [`#[maaspd::parameters]`](crate::parameters), which also derives serde's
+/// `Deserialize` and schemars' `JsonSchema` through maaspd, so a driver crate needs no
+/// serde or schemars dependency of its own. A type that derives both itself can
+/// implement this marker by hand.
+///
+/// ```
+/// /// Where the BMC is.
+/// #[maaspd::parameters]
+/// struct Settings {
+///     /// Address of the BMC.
+///     power_address: String,
+///     /// Seconds to wait for it.
+///     #[serde(default)]
+///     timeout: u32,
+/// }
+///
+/// fn assert_parameters<P: maaspd::Parameters>() {}
+/// assert_parameters::<Settings>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as power driver parameters",
+    label = "not a parameters type",
+    note = "annotate the struct with `#[maaspd::parameters]`"
+)]
+pub trait Parameters: DeserializeOwned + JsonSchema {}
+
+/// The `probe` action of a driver that offers it.
+pub type ProbeFn<D> = fn(&D) -> Result<Vec<ProbedSystem>>;
+
+/// The `set_boot_order` action of a driver that offers it.
+pub type SetBootOrderFn<D> = fn(&D, &[BootDevice]) -> Result<()>;
+
+/// A MAAS power driver: what the runtime needs to know of it and call on it.
+///
+/// `#[power_driver]` implements it from an inherent `impl` block; writing it by hand is
+/// possible but leaves the checks to you. The optional actions are values, not
+/// methods with a default, so a driver cannot claim an action it does not implement.
+///
+/// ```
+/// use maaspd::{PowerDriver, PowerState};
+///
+/// /// The seed's do-nothing driver.
+/// #[maaspd::parameters]
+/// struct Abstract {}
+///
+/// #[maaspd::power_driver(description = "Concrete Abstract power driver", main = false)]
+/// impl Abstract {
+///     fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+///     fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+///     fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::Off) }
+/// }
+///
+/// assert_eq!(Abstract::DESCRIPTION, "Concrete Abstract power driver");
+/// assert!(!Abstract::supports(maaspd::Action::Probe));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a power driver",
+    note = "annotate its `impl` block with `#[maaspd::power_driver(description = \"...\")]`"
+)]
+pub trait PowerDriver: Sized {
+    /// What `driverParameters` deserialises into: `Self`, or the argument of `new`.
+    type Parameters: Parameters;
+
+    /// The command's name in `--help` and `--version`.
+    const NAME: &'static str;
+    /// One line saying what the driver drives.
+    const DESCRIPTION: &'static str;
+    /// The driver crate's version, for `--version`.
+    const VERSION: &'static str;
+    /// `probe`, for a driver that offers it.
+    const PROBE: Option<ProbeFn<Self>> = None;
+    /// `set_boot_order`, for a driver that offers it.
+    const SET_BOOT_ORDER: Option<SetBootOrderFn<Self>> = None;
+
+    /// Builds the driver from its parameters; may reject them with `settingsError`.
+    fn from_parameters(parameters: Self::Parameters) -> Result<Self>;
+
+    /// Switches the machine on.
+    fn power_on(&self) -> Result<()>;
+
+    /// Switches the machine off.
+    fn power_off(&self) -> Result<()>;
+
+    /// Reports the machine's power state.
+    fn power_query(&self) -> Result<PowerState>;
+
+    /// Whether the driver offers `action`.
+    fn supports(action: Action) -> bool {
+        match action {
+            Action::PowerOn | Action::PowerOff | Action::PowerQuery => true,
+            Action::Probe => Self::PROBE.is_some(),
+            Action::SetBootOrder => Self::SET_BOOT_ORDER.is_some(),
+        }
+    }
+}

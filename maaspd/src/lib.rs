@@ -1,0 +1,86 @@
+//! Write a MAAS power driver as a parameters struct and one annotated `impl` block.
+//!
+//! [MAAS](https://maas.io) switches bare-metal machines on and off through power
+//! drivers, one per kind of BMC or PDU. `#[power_driver]` turns an `impl` block into a
+//! complete driver executable: its command line (`schema`, `power_on`, `power_off`,
+//! `power_query`, `probe`, `set_boot_order`), the JSON Schema of its parameters, the
+//! checks of what it offers, and `main`. MAAS runs the binary and reads back one JSON
+//! document.
+//!
+//! ```no_run
+//! use maaspd::PowerState;
+//!
+//! /// The seed wrapper's do-nothing driver: it has no settings.
+//! #[maaspd::parameters]
+//! struct Abstract {}
+//!
+//! #[maaspd::power_driver(description = "Concrete Abstract power driver")]
+//! impl Abstract {
+//!     fn power_on(&self) -> maaspd::Result<()> {
+//!         Ok(())
+//!     }
+//!
+//!     fn power_off(&self) -> maaspd::Result<()> {
+//!         Ok(())
+//!     }
+//!
+//!     fn power_query(&self) -> maaspd::Result<PowerState> {
+//!         Ok(PowerState::Off)
+//!     }
+//! }
+//! ```
+//!
+//! ```text
+//! $ echo '{"driverParameters": {}}' | abstract power_query
+//! {
+//!     "action_type": "power_query",
+//!     "data": {
+//!         "status": "off"
+//!     },
+//!     "error": null
+//! }
+//! ```
+//!
+//! Unit-test a driver in-process with [`testing`].
+
+// Generated code names `::maaspd`; this lets the crate's own tests use the macros.
+extern crate self as maaspd;
+
+mod action;
+mod boot_device;
+pub mod cli;
+mod document;
+mod driver;
+mod error;
+mod execute;
+mod input;
+mod panic_guard;
+mod power_state;
+mod probed_system;
+mod response;
+mod schema;
+pub mod testing;
+
+#[cfg(test)]
+mod test_drivers;
+
+pub use action::{Action, UnknownAction};
+pub use boot_device::BootDevice;
+pub use driver::{Parameters, PowerDriver, ProbeFn, SetBootOrderFn};
+pub use error::{Error, ErrorCode, Result};
+pub use power_state::PowerState;
+pub use probed_system::ProbedSystem;
+pub use response::Response;
+
+pub use maaspd_macros::{parameters, power_driver};
+
+/// serde_json, re-exported so a driver crate builds JSON values (for
+/// [`ProbedSystem::driver_parameters`]) without a dependency of its own.
+pub use serde_json;
+
+/// What generated code names; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use schemars;
+    pub use serde;
+}

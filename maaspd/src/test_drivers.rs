@@ -1,0 +1,93 @@
+//! Small drivers for the unit tests of the runtime.
+
+use std::sync::Mutex;
+
+use crate::{BootDevice, Error, PowerState, ProbedSystem, Result};
+
+/// A lamp: on or off as its parameters say.
+#[crate::parameters]
+pub(crate) struct Lamp {
+    /// Whether the lamp is lit.
+    #[serde(default)]
+    on: bool,
+}
+
+#[crate::power_driver(description = "A lamp for tests", main = false)]
+impl Lamp {
+    fn power_on(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn power_off(&self) -> Result<()> {
+        Err(Error::action("the switch is stuck"))
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        Ok(self.on.into())
+    }
+}
+
+/// The settings of [`Chassis`].
+#[crate::parameters]
+pub(crate) struct ChassisSettings {
+    /// How many machines the chassis holds.
+    machines: u8,
+}
+
+/// A chassis that probes and orders boot devices; it records the last boot order.
+pub(crate) struct Chassis {
+    machines: u8,
+    pub(crate) boot_order: Mutex<Vec<BootDevice>>,
+}
+
+#[crate::power_driver(
+    description = "A chassis for tests",
+    probe = true,
+    boot_order = true,
+    main = false
+)]
+impl Chassis {
+    fn new(settings: ChassisSettings) -> Result<Self> {
+        if settings.machines == 0 {
+            return Err(Error::settings(
+                "driverParameters.machines: must be at least 1",
+            ));
+        }
+        Ok(Chassis {
+            machines: settings.machines,
+            boot_order: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn power_on(&self) -> Result<()> {
+        panic!("power_on is not wired")
+    }
+
+    fn power_off(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        Ok(PowerState::Unknown)
+    }
+
+    fn probe(&self) -> Result<Vec<ProbedSystem>> {
+        Ok((1..=self.machines)
+            .map(|n| ProbedSystem {
+                hostname: format!("node-{n}"),
+                mac: format!("52:54:00:00:00:{n:02x}"),
+                arch: "amd64/generic".into(),
+                driver_name: "chassis".into(),
+                driver_parameters: serde_json::json!({"slot": n})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()> {
+        *self.boot_order.lock().unwrap() = devices.to_vec();
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! Run a driver's actions in-process, for unit tests that spawn no process.
+//!
+//! ```
+//! use maaspd::{Action, ErrorCode, PowerState, testing};
+//! use maaspd::serde_json::json;
+//!
+//! /// A switch that is always off.
+//! #[maaspd::parameters]
+//! struct Switch {
+//!     /// The switch's address.
+//!     address: String,
+//! }
+//!
+//! #[maaspd::power_driver(description = "A switch", main = false)]
+//! impl Switch {
+//!     fn power_on(&self) -> maaspd::Result<()> { Err(maaspd::Error::action("stuck")) }
+//!     fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+//!     fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::Off) }
+//! }
+//!
+//! let input = json!({"driverParameters": {"address": "10.0.0.1"}});
+//! let response = testing::run::<Switch>(Action::PowerOn, input);
+//! assert_eq!(response.error().unwrap().code(), ErrorCode::Action);
+//!
+//! let response = testing::run::<Switch>(Action::PowerOn, json!({"driverParameters": {}}));
+//! assert_eq!(
+//!     response.error().unwrap().message(),
+//!     "driverParameters: missing field `address`"
+//! );
+//! ```
+
+use serde_json::Value;
+
+use crate::{Action, PowerDriver, Response};
+
+/// Runs `action` of driver `D` on `input`, the whole input document, exactly as the
+/// CLI would after reading it.
+///
+/// ```
+/// # use maaspd::{Action, PowerState, testing};
+/// # use maaspd::serde_json::json;
+/// # #[maaspd::parameters] struct Lamp {}
+/// # #[maaspd::power_driver(description = "A lamp", main = false)]
+/// # impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let response = testing::run::<Lamp>(Action::PowerQuery, json!({"driverParameters": {}}));
+/// assert_eq!(response.power_state(), Some(PowerState::On));
+/// ```
+pub fn run<D: PowerDriver>(action: Action, input: Value) -> Response {
+    crate::execute::execute::<D>(action, || Ok(input))
+}
+
+/// The JSON Schema of `D`'s parameters, as `DRIVER schema` prints it.
+///
+/// ```
+/// # use maaspd::PowerState;
+/// /// Lamp settings.
+/// #[maaspd::parameters]
+/// struct Lamp {
+///     /// Brightness in percent.
+///     #[serde(default)]
+///     brightness: u8,
+/// }
+/// # #[maaspd::power_driver(description = "A lamp", main = false)]
+/// # impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let schema = maaspd::testing::schema::<Lamp>();
+/// assert_eq!(schema["properties"]["brightness"]["default"], 0);
+/// ```
+pub fn schema<D: PowerDriver>() -> Value {
+    crate::schema::parameters_schema::<D>()
+}
