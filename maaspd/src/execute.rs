@@ -59,3 +59,154 @@ fn run<D: PowerDriver>(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::test_drivers::{Chassis, Lamp};
+    use crate::{Action, BootDevice, ErrorCode, PowerState, testing};
+
+    fn error_of(response: &crate::Response) -> (ErrorCode, String) {
+        let error = response.error().expect("an error");
+        (error.code(), error.message().to_owned())
+    }
+
+    #[test]
+    fn undeclared_actions_are_refused_before_the_input_is_read() {
+        let response = super::execute::<Lamp>(Action::Probe, || {
+            panic!("the input must not be read for an unsupported action")
+        });
+        assert_eq!(
+            error_of(&response),
+            (
+                ErrorCode::UnsupportedAction,
+                "\"probe\" action is not supported for this power driver".into()
+            )
+        );
+        let response = testing::run::<Lamp>(Action::SetBootOrder, json!(null));
+        assert_eq!(
+            response.to_json(),
+            json!({"action_type": "set_boot_order", "error": {
+                "code": "unsupportedActionError",
+                "message": "\"set_boot_order\" action is not supported for this power driver"}})
+        );
+    }
+
+    #[test]
+    fn actions_return_their_data() {
+        let input = json!({"driverParameters": {"on": true}});
+        let response = testing::run::<Lamp>(Action::PowerQuery, input.clone());
+        assert_eq!(response.power_state(), Some(PowerState::On));
+        let response = testing::run::<Lamp>(Action::PowerOn, input.clone());
+        assert_eq!(
+            response.to_json(),
+            json!({"action_type": "power_on", "error": null})
+        );
+        let response = testing::run::<Lamp>(Action::PowerOff, input);
+        assert_eq!(
+            error_of(&response),
+            (ErrorCode::Action, "the switch is stuck".into())
+        );
+    }
+
+    #[test]
+    fn probe_lists_hosts() {
+        let input = json!({"driverParameters": {"machines": 2}});
+        let response = testing::run::<Chassis>(Action::Probe, input);
+        assert_eq!(
+            response.to_json(),
+            json!({"action_type": "probe", "error": null, "data": {"hosts": [
+                {"hostname": "node-1", "mac": "52:54:00:00:00:01", "arch": "amd64/generic",
+                 "driver_name": "chassis", "driver_parameters": {"slot": 1}},
+                {"hostname": "node-2", "mac": "52:54:00:00:00:02", "arch": "amd64/generic",
+                 "driver_name": "chassis", "driver_parameters": {"slot": 2}},
+            ]}})
+        );
+        assert_eq!(response.probed_systems().map(<[_]>::len), Some(2));
+    }
+
+    #[test]
+    fn set_boot_order_hands_typed_devices_in_order() {
+        let driver = crate::test_drivers::ChassisSettings::with_machines(1);
+        let devices = json!([
+            {"deviceType": "StorageDevice", "properties": {"serial": "S3Z9NB0K"}},
+            {"deviceType": "NetworkInterface", "properties": {"mac": "52:54:00:12:34:56"}},
+        ]);
+        let input = json!({"driverParameters": driver, "devices": devices});
+        let response = testing::run::<Chassis>(Action::SetBootOrder, input);
+        assert_eq!(
+            response.to_json(),
+            json!({"action_type": "set_boot_order", "error": null})
+        );
+        assert_eq!(
+            crate::test_drivers::last_boot_order(),
+            [
+                BootDevice::Storage {
+                    serial: "S3Z9NB0K".into()
+                },
+                BootDevice::Network {
+                    mac: "52:54:00:12:34:56".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_devices_are_fatal() {
+        for (devices, message) in [
+            (
+                None,
+                "input has no `devices`: set_boot_order needs the boot order as a list",
+            ),
+            (
+                Some(json!({"mac": "x"})),
+                "devices: invalid type: map, expected a sequence",
+            ),
+            (
+                Some(json!([{"deviceType": "NetworkInterface", "properties": {}}])),
+                "devices[0].properties: missing field `mac`",
+            ),
+        ] {
+            let mut input = json!({"driverParameters": {"machines": 1}});
+            if let Some(devices) = devices {
+                input["devices"] = devices;
+            }
+            let response = testing::run::<Chassis>(Action::SetBootOrder, input);
+            assert_eq!(error_of(&response), (ErrorCode::Fatal, message.into()));
+        }
+    }
+
+    #[test]
+    fn constructor_can_reject_settings() {
+        let input = json!({"driverParameters": {"machines": 0}});
+        let response = testing::run::<Chassis>(Action::PowerQuery, input);
+        assert_eq!(
+            error_of(&response),
+            (
+                ErrorCode::Settings,
+                "driverParameters.machines: must be at least 1".into()
+            )
+        );
+    }
+
+    #[test]
+    fn panicking_driver_gives_fatal_error() {
+        let input = json!({"driverParameters": {"machines": 1}});
+        let response = testing::run::<Chassis>(Action::PowerOn, input);
+        let (code, message) = error_of(&response);
+        assert_eq!(code, ErrorCode::Fatal);
+        assert!(
+            message.ends_with("power_on is not wired"),
+            "{message}"
+        );
+        assert_eq!(response.exit_code(), 1);
+    }
+
+    #[test]
+    fn parameters_are_checked_before_devices() {
+        let input = json!({"driverParameters": {"machines": "many"}, "devices": 3});
+        let response = testing::run::<Chassis>(Action::SetBootOrder, input);
+        assert_eq!(error_of(&response).0, ErrorCode::Settings);
+    }
+}

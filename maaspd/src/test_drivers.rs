@@ -34,10 +34,23 @@ pub(crate) struct ChassisSettings {
     machines: u8,
 }
 
-/// A chassis that probes and orders boot devices; it records the last boot order.
+impl ChassisSettings {
+    /// Settings as a JSON value, for input documents.
+    pub(crate) fn with_machines(machines: u8) -> serde_json::Value {
+        serde_json::json!({ "machines": machines })
+    }
+}
+
+/// The boot order the last `set_boot_order` received, in any test.
+static LAST_BOOT_ORDER: Mutex<Vec<BootDevice>> = Mutex::new(Vec::new());
+
+pub(crate) fn last_boot_order() -> Vec<BootDevice> {
+    LAST_BOOT_ORDER.lock().unwrap().clone()
+}
+
+/// A chassis that probes and orders boot devices.
 pub(crate) struct Chassis {
     machines: u8,
-    pub(crate) boot_order: Mutex<Vec<BootDevice>>,
 }
 
 #[crate::power_driver(
@@ -55,7 +68,6 @@ impl Chassis {
         }
         Ok(Chassis {
             machines: settings.machines,
-            boot_order: Mutex::new(Vec::new()),
         })
     }
 
@@ -87,7 +99,7 @@ impl Chassis {
     }
 
     fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()> {
-        *self.boot_order.lock().unwrap() = devices.to_vec();
+        *LAST_BOOT_ORDER.lock().unwrap() = devices.to_vec();
         Ok(())
     }
 }

@@ -1,0 +1,356 @@
+//! The one-shot CLI protocol, run as MAAS runs it: the built example binaries, their
+//! exact stdout, stderr and exit status for every action and every bad input.
+
+mod support;
+
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
+
+use support::{Run, example, run};
+
+fn abstract_driver() -> PathBuf {
+    example("abstract")
+}
+
+fn chassis() -> PathBuf {
+    example("fixture-chassis")
+}
+
+/// The document of a failed action, as the protocol prints it; `message` is JSON-escaped.
+fn error_document(action: &str, code: &str, message: &str) -> String {
+    format!(
+        "{{\n    \"action_type\": \"{action}\",\n    \"error\": {{\n        \"code\": \"{code}\",\n        \"message\": \"{message}\"\n    }}\n}}\n"
+    )
+}
+
+fn assert_run(run: Run, status: i32, stdout: &str, stderr: &str) {
+    assert_eq!(run.stdout, stdout, "stdout; stderr was {:?}", run.stderr);
+    assert_eq!(run.stderr, stderr, "stderr");
+    assert_eq!(run.status, status, "exit status");
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("maaspd-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const EMPTY_PARAMETERS: &[u8] = br#"{"driverParameters": {}}"#;
+
+#[test]
+fn power_on_and_off_succeed_without_data() {
+    for action in ["power_on", "power_off"] {
+        assert_run(
+            run(&abstract_driver(), &[action], EMPTY_PARAMETERS),
+            0,
+            &format!("{{\n    \"action_type\": \"{action}\",\n    \"error\": null\n}}\n"),
+            "",
+        );
+    }
+}
+
+#[test]
+fn power_query_reports_the_state() {
+    assert_run(
+        run(&abstract_driver(), &["power_query", "-"], EMPTY_PARAMETERS),
+        0,
+        "{\n    \"action_type\": \"power_query\",\n    \"data\": {\n        \"status\": \"off\"\n    },\n    \"error\": null\n}\n",
+        "",
+    );
+}
+
+#[test]
+fn input_can_be_a_file() {
+    let dir = temp_dir("file");
+    let input = dir.join("input.json");
+    std::fs::write(&input, EMPTY_PARAMETERS).unwrap();
+    let out = run(&abstract_driver(), &["power_query", input.to_str().unwrap()], b"");
+    assert_eq!(out.status, 0, "{out:?}");
+    assert!(out.stdout.contains("\"status\": \"off\""), "{out:?}");
+}
+
+#[test]
+fn undeclared_actions_are_refused_before_reading_input() {
+    for action in ["probe", "set_boot_order"] {
+        let message = format!("\\\"{action}\\\" action is not supported for this power driver");
+        let expected = error_document(action, "unsupportedActionError", &message);
+        // No input at all, and an input path that does not exist: neither is read.
+        assert_run(run(&abstract_driver(), &[action], b""), 1, &expected, "");
+        assert_run(
+            run(&abstract_driver(), &[action, "/nonexistent/input.json"], b""),
+            1,
+            &expected,
+            "",
+        );
+    }
+}
+
+#[test]
+fn unknown_parameters_are_named_in_warnings() {
+    let input = br#"{"driverParameters": {"system_id": "xyz123", "power_address": "10.0.0.1"}}"#;
+    assert_run(
+        run(&abstract_driver(), &["power_on"], input),
+        0,
+        "{\n    \"action_type\": \"power_on\",\n    \"error\": null\n}\n",
+        "warning: ignoring unknown driver parameter `driverParameters.power_address`\n\
+         warning: ignoring unknown driver parameter `driverParameters.system_id`\n",
+    );
+}
+
+#[test]
+fn bad_documents_are_settings_errors() {
+    let cases: [(&[u8], &str); 7] = [
+        (b"", "input is empty: expected a JSON object with `driverParameters`"),
+        (b" \n\t", "input is empty: expected a JSON object with `driverParameters`"),
+        (
+            b"{\"driverParameters\": \xff}",
+            "input is not valid UTF-8: invalid utf-8 sequence of 1 bytes from index 21",
+        ),
+        (
+            b"{\"driverParameters\": ",
+            "input is not valid JSON: EOF while parsing a value at line 1 column 21",
+        ),
+        (
+            b"[1, 2]",
+            "input must be a JSON object with `driverParameters`, found an array",
+        ),
+        (b"{\"devices\": []}", "input has no `driverParameters` object"),
+        (
+            b"{\"driverParameters\": [\"power_address\"]}",
+            "`driverParameters` must be an object, found an array",
+        ),
+    ];
+    for (input, message) in cases {
+        assert_run(
+            run(&abstract_driver(), &["power_on"], input),
+            1,
+            &error_document("power_on", "settingsError", message),
+            "",
+        );
+    }
+}
+
+#[test]
+fn unreadable_input_paths_are_settings_errors() {
+    let dir = temp_dir("paths");
+    let file = dir.join("file.json");
+    std::fs::write(&file, EMPTY_PARAMETERS).unwrap();
+    // A socket exists but cannot be opened for reading, even by root.
+    let socket = dir.join("socket");
+    let _listener = UnixListener::bind(&socket).unwrap();
+    let cases = [
+        (dir.join("missing.json"), "No such file or directory (os error 2)"),
+        (dir.clone(), "Is a directory (os error 21)"),
+        (file.join("below-a-file"), "Not a directory (os error 20)"),
+        (socket, "No such device or address (os error 6)"),
+    ];
+    for (path, reason) in cases {
+        let path = path.to_str().unwrap();
+        let message = format!("cannot read input file {path}: {reason}");
+        assert_run(
+            run(&abstract_driver(), &["power_query", path], b""),
+            1,
+            &error_document("power_query", "settingsError", &message),
+            "",
+        );
+    }
+}
+
+#[test]
+fn parameter_errors_name_the_field() {
+    let cases: [(&[u8], &str); 4] = [
+        (
+            br#"{"driverParameters": {}}"#,
+            "driverParameters: missing field `machines`",
+        ),
+        (
+            br#"{"driverParameters": {"machines": "two"}}"#,
+            "driverParameters.machines: invalid type: string \\\"two\\\", expected u8",
+        ),
+        (
+            br#"{"driverParameters": {"machines": 2, "fail": 5}}"#,
+            "driverParameters.fail: invalid type: integer `5`, expected a string",
+        ),
+        // The fixture opts into strictness with #[serde(deny_unknown_fields)].
+        (
+            br#"{"driverParameters": {"machines": 2, "system_id": "x"}}"#,
+            "driverParameters.system_id: unknown field `system_id`, expected one of `machines`, `fail`, `panic`",
+        ),
+    ];
+    for (input, message) in cases {
+        assert_run(
+            run(&chassis(), &["power_query"], input),
+            1,
+            &error_document("power_query", "settingsError", message),
+            "",
+        );
+    }
+}
+
+#[test]
+fn constructor_rejects_settings() {
+    assert_run(
+        run(&chassis(), &["power_on"], br#"{"driverParameters": {"machines": 0}}"#),
+        1,
+        &error_document(
+            "power_on",
+            "settingsError",
+            "driverParameters.machines: a chassis holds at least one machine",
+        ),
+        "",
+    );
+}
+
+#[test]
+fn driver_errors_reach_the_document() {
+    let input = br#"{"driverParameters": {"machines": 1, "fail": "BMC said no"}}"#;
+    for action in ["power_on", "power_off", "power_query", "probe"] {
+        assert_run(
+            run(&chassis(), &[action], input),
+            1,
+            &error_document(action, "actionError", "BMC said no"),
+            "",
+        );
+    }
+}
+
+#[test]
+fn panics_become_fatal_errors_without_backtrace() {
+    let input = br#"{"driverParameters": {"machines": 1, "panic": true}}"#;
+    let out = run(&chassis(), &["power_query"], input);
+    assert_eq!(out.status, 1);
+    assert_eq!(out.stderr, "", "no panic message or backtrace on stderr");
+    assert!(
+        out.stdout.starts_with(
+            "{\n    \"action_type\": \"power_query\",\n    \"error\": {\n        \"code\": \"fatalError\",\n        \"message\": \"the driver panicked at tests/fixtures/chassis.rs:"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.ends_with(": asked to panic\"\n    }\n}\n"), "{}", out.stdout);
+}
+
+#[test]
+fn probe_lists_hosts() {
+    assert_run(
+        run(&chassis(), &["probe"], br#"{"driverParameters": {"machines": 2}}"#),
+        0,
+        r#"{
+    "action_type": "probe",
+    "data": {
+        "hosts": [
+            {
+                "arch": "arm64/generic",
+                "driver_name": "chassis",
+                "driver_parameters": {
+                    "slot": 1
+                },
+                "hostname": "node-1",
+                "mac": "52:54:00:00:00:01"
+            },
+            {
+                "arch": "arm64/generic",
+                "driver_name": "chassis",
+                "driver_parameters": {
+                    "slot": 2
+                },
+                "hostname": "node-2",
+                "mac": "52:54:00:00:00:02"
+            }
+        ]
+    },
+    "error": null
+}
+"#,
+        "",
+    );
+}
+
+#[test]
+fn set_boot_order_receives_the_devices_in_order() {
+    let input = br#"{"driverParameters": {"machines": 1}, "devices": [
+        {"deviceType": "StorageDevice", "properties": {"serial": "S3Z9NB0K"}},
+        {"deviceType": "NetworkInterface", "properties": {"mac": "52:54:00:12:34:56"}}
+    ]}"#;
+    assert_run(
+        run(&chassis(), &["set_boot_order"], input),
+        0,
+        "{\n    \"action_type\": \"set_boot_order\",\n    \"error\": null\n}\n",
+        "boot order: storage S3Z9NB0K, network 52:54:00:12:34:56\n",
+    );
+}
+
+#[test]
+fn malformed_devices_are_fatal_errors() {
+    let cases: [(&[u8], &str); 4] = [
+        (
+            br#"{"driverParameters": {"machines": 1}}"#,
+            "input has no `devices`: set_boot_order needs the boot order as a list",
+        ),
+        (
+            br#"{"driverParameters": {"machines": 1}, "devices": "pxe"}"#,
+            "devices: invalid type: string \\\"pxe\\\", expected a sequence",
+        ),
+        (
+            br#"{"driverParameters": {"machines": 1}, "devices": [{"deviceType": "Floppy", "properties": {}}]}"#,
+            "devices[0].deviceType: unknown variant `Floppy`, expected `NetworkInterface` or `StorageDevice`",
+        ),
+        (
+            br#"{"driverParameters": {"machines": 1}, "devices": [{"deviceType": "StorageDevice", "properties": {"mac": "x"}}]}"#,
+            "devices[0].properties: missing field `serial`",
+        ),
+    ];
+    for (input, message) in cases {
+        assert_run(
+            run(&chassis(), &["set_boot_order"], input),
+            1,
+            &error_document("set_boot_order", "fatalError", message),
+            "",
+        );
+    }
+}
+
+#[test]
+fn help_describes_the_driver() {
+    let out = run(&abstract_driver(), &["--help"], b"");
+    assert_eq!(out.status, 0);
+    assert_eq!(
+        out.stdout,
+        "Concrete Abstract power driver — A power driver used in MAAS
+
+Usage: abstract <COMMAND>
+
+Commands:
+  schema          Print the JSON Schema of the driver parameters
+  power_on        Send power on command to the machine
+  power_off       Send power off command to the machine
+  power_query     Query machine power state
+  probe           Probe chassis for a list of controlled machines (Not supported by this driver)
+  set_boot_order  Reorder boot sources (Not supported by this driver)
+
+Options:
+  -h, --help     Print help
+  -V, --version  Print version
+"
+    );
+    let out = run(&chassis(), &["--help"], b"");
+    assert!(!out.stdout.contains("Not supported"), "{}", out.stdout);
+}
+
+#[test]
+fn version_is_the_driver_crate_version() {
+    let out = run(&abstract_driver(), &["--version"], b"");
+    assert_eq!(out.status, 0);
+    assert_eq!(out.stdout, format!("abstract {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_exit_2_with_no_document() {
+    for args in [&[][..], &["reboot"], &["power_on", "a.json", "b.json"], &["--bogus"]] {
+        let out = run(&abstract_driver(), args, b"");
+        assert_eq!(out.status, 2, "{args:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert!(out.stderr.contains("Usage: abstract"), "{args:?}: {}", out.stderr);
+    }
+}

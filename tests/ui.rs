@@ -1,0 +1,12 @@
+//! Every compile error `#[power_driver]` and `#[parameters]` report, with the compiler's
+//! full output checked in beside each case (`tests/ui/*.stderr`).
+//!
+//! After a deliberate change to a message: `TRYBUILD=overwrite cargo test --test ui`,
+//! then read the diff of the `.stderr` files.
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.pass("tests/ui/pass/*.rs");
+    cases.compile_fail("tests/ui/fail/*.rs");
+}

@@ -1,0 +1,12 @@
+// `description` given a number instead of a string.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = 5)]
+impl Driver {
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}

@@ -1,0 +1,45 @@
+// Helper methods, associated functions and consts in the block are left alone.
+use std::cell::Cell;
+
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Helped {
+    #[serde(skip)]
+    calls: Cell<u32>,
+}
+
+#[maaspd::power_driver(description = "Helped power driver")]
+impl Helped {
+    const PORT: u16 = 623;
+
+    fn client(&self) -> String {
+        self.calls.set(self.calls.get() + 1);
+        format!("bmc:{}", Self::PORT)
+    }
+
+    fn run(&mut self, command: &str) -> bool {
+        !command.is_empty()
+    }
+
+    fn power_state_of(reply: &str) -> PowerState {
+        if reply == "on" { PowerState::On } else { PowerState::Off }
+    }
+
+    fn power_on(&self) -> Result<()> {
+        let _ = self.client();
+        Ok(())
+    }
+
+    fn power_off(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        Ok(Self::power_state_of(&self.client()))
+    }
+}
+
+fn _uses_run(mut driver: Helped) -> bool {
+    driver.run("status")
+}
