@@ -65,7 +65,11 @@ fn input_can_be_a_file() {
     let dir = temp_dir("file");
     let input = dir.join("input.json");
     std::fs::write(&input, EMPTY_PARAMETERS).unwrap();
-    let out = run(&abstract_driver(), &["power_query", input.to_str().unwrap()], b"");
+    let out = run(
+        &abstract_driver(),
+        &["power_query", input.to_str().unwrap()],
+        b"",
+    );
     assert_eq!(out.status, 0, "{out:?}");
     assert!(out.stdout.contains("\"status\": \"off\""), "{out:?}");
 }
@@ -78,7 +82,11 @@ fn undeclared_actions_are_refused_before_reading_input() {
         // No input at all, and an input path that does not exist: neither is read.
         assert_run(run(&abstract_driver(), &[action], b""), 1, &expected, "");
         assert_run(
-            run(&abstract_driver(), &[action, "/nonexistent/input.json"], b""),
+            run(
+                &abstract_driver(),
+                &[action, "/nonexistent/input.json"],
+                b"",
+            ),
             1,
             &expected,
             "",
@@ -101,8 +109,14 @@ fn unknown_parameters_are_named_in_warnings() {
 #[test]
 fn bad_documents_are_settings_errors() {
     let cases: [(&[u8], &str); 7] = [
-        (b"", "input is empty: expected a JSON object with `driverParameters`"),
-        (b" \n\t", "input is empty: expected a JSON object with `driverParameters`"),
+        (
+            b"",
+            "input is empty: expected a JSON object with `driverParameters`",
+        ),
+        (
+            b" \n\t",
+            "input is empty: expected a JSON object with `driverParameters`",
+        ),
         (
             b"{\"driverParameters\": \xff}",
             "input is not valid UTF-8: invalid utf-8 sequence of 1 bytes from index 21",
@@ -115,7 +129,10 @@ fn bad_documents_are_settings_errors() {
             b"[1, 2]",
             "input must be a JSON object with `driverParameters`, found an array",
         ),
-        (b"{\"devices\": []}", "input has no `driverParameters` object"),
+        (
+            b"{\"devices\": []}",
+            "input has no `driverParameters` object",
+        ),
         (
             b"{\"driverParameters\": [\"power_address\"]}",
             "`driverParameters` must be an object, found an array",
@@ -140,7 +157,10 @@ fn unreadable_input_paths_are_settings_errors() {
     let socket = dir.join("socket");
     let _listener = UnixListener::bind(&socket).unwrap();
     let cases = [
-        (dir.join("missing.json"), "No such file or directory (os error 2)"),
+        (
+            dir.join("missing.json"),
+            "No such file or directory (os error 2)",
+        ),
         (dir.clone(), "Is a directory (os error 21)"),
         (file.join("below-a-file"), "Not a directory (os error 20)"),
         (socket, "No such device or address (os error 6)"),
@@ -191,7 +211,11 @@ fn parameter_errors_name_the_field() {
 #[test]
 fn constructor_rejects_settings() {
     assert_run(
-        run(&chassis(), &["power_on"], br#"{"driverParameters": {"machines": 0}}"#),
+        run(
+            &chassis(),
+            &["power_on"],
+            br#"{"driverParameters": {"machines": 0}}"#,
+        ),
         1,
         &error_document(
             "power_on",
@@ -228,13 +252,21 @@ fn panics_become_fatal_errors_without_backtrace() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.ends_with(": asked to panic\"\n    }\n}\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with(": asked to panic\"\n    }\n}\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn probe_lists_hosts() {
     assert_run(
-        run(&chassis(), &["probe"], br#"{"driverParameters": {"machines": 2}}"#),
+        run(
+            &chassis(),
+            &["probe"],
+            br#"{"driverParameters": {"machines": 2}}"#,
+        ),
         0,
         r#"{
     "action_type": "probe",
@@ -342,15 +374,27 @@ Options:
 fn version_is_the_driver_crate_version() {
     let out = run(&abstract_driver(), &["--version"], b"");
     assert_eq!(out.status, 0);
-    assert_eq!(out.stdout, format!("abstract {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        out.stdout,
+        format!("abstract {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_with_no_document() {
-    for args in [&[][..], &["reboot"], &["power_on", "a.json", "b.json"], &["--bogus"]] {
+    for args in [
+        &[][..],
+        &["reboot"],
+        &["power_on", "a.json", "b.json"],
+        &["--bogus"],
+    ] {
         let out = run(&abstract_driver(), args, b"");
         assert_eq!(out.status, 2, "{args:?}: {out:?}");
         assert_eq!(out.stdout, "", "{args:?}");
-        assert!(out.stderr.contains("Usage: abstract"), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("Usage: abstract"),
+            "{args:?}: {}",
+            out.stderr
+        );
     }
 }

@@ -41,7 +41,7 @@ pub fn power_driver(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Makes a struct usable as power driver parameters: derives serde's `Deserialize` and
-/// schemars' `JsonSchema` through maaspd (no serde or schemars dependency needed) and
+/// `Serialize` and schemars' `JsonSchema` through maaspd (no serde or schemars dependency needed) and
 /// implements `maaspd::Parameters`.
 ///
 /// Doc comments become the schema's title and descriptions; `#[serde(...)]` and

@@ -8,7 +8,7 @@ use crate::{Action, BootDevice, PowerState, ProbedSystem, Result};
 /// A type MAAS's `driverParameters` object deserialises into, with a JSON Schema.
 ///
 /// Implemented by [`#[maaspd::parameters]`](crate::parameters), which also derives serde's
-/// `Deserialize` and schemars' `JsonSchema` through maaspd, so a driver crate needs no
+/// `Deserialize` and `Serialize` and schemars' `JsonSchema` through maaspd, so a driver crate needs no
 /// serde or schemars dependency of its own. A type that derives both itself can
 /// implement this marker by hand.
 ///

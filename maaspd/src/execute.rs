@@ -196,10 +196,7 @@ mod tests {
         let response = testing::run::<Chassis>(Action::PowerOn, input);
         let (code, message) = error_of(&response);
         assert_eq!(code, ErrorCode::Fatal);
-        assert!(
-            message.ends_with("power_on is not wired"),
-            "{message}"
-        );
+        assert!(message.ends_with("power_on is not wired"), "{message}");
         assert_eq!(response.exit_code(), 1);
     }
 

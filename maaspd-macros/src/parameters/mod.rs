@@ -1,4 +1,9 @@
 //! `#[parameters]`: serde and schemars derives through maaspd, and the marker impl.
+//!
+//! `Serialize` too: schemars shows a `#[serde(default)]` only for a type it can
+//! serialise, and a probing driver can turn parameters into `driver_parameters`.
+
+mod doc;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,7 +21,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let item: Item = parse2(item)?;
+    let mut item: Item = parse2(item)?;
+    split_titles(&mut item);
     let (ident, generics) = match &item {
         Item::Struct(item) => (&item.ident, &item.generics),
         Item::Enum(item) => (&item.ident, &item.generics),
@@ -37,6 +43,7 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     Ok(quote! {
         #[derive(
             ::maaspd::__private::serde::Deserialize,
+            ::maaspd::__private::serde::Serialize,
             ::maaspd::__private::schemars::JsonSchema,
         )]
         #[serde(crate = "::maaspd::__private::serde")]
@@ -45,6 +52,28 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
 
         impl #impl_generics ::maaspd::Parameters for #ident #type_generics #where_clause {}
     })
+}
+
+/// Title and description from the doc comments of the type, its fields and variants.
+fn split_titles(item: &mut Item) {
+    match item {
+        Item::Struct(item) => {
+            doc::split_title(&mut item.attrs);
+            for field in &mut item.fields {
+                doc::split_title(&mut field.attrs);
+            }
+        }
+        Item::Enum(item) => {
+            doc::split_title(&mut item.attrs);
+            for variant in &mut item.variants {
+                doc::split_title(&mut variant.attrs);
+                for field in &mut variant.fields {
+                    doc::split_title(&mut field.attrs);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
