@@ -29,11 +29,11 @@ fn extract_seed_package(dir: &Path) -> PathBuf {
                 .map(|name| (name.to_owned(), String::new()));
         } else if line.starts_with("diff --git") {
             files.extend(current.take());
-        } else if let Some((_, body)) = &mut current {
-            if let Some(added) = line.strip_prefix('+') {
-                body.push_str(added);
-                body.push('\n');
-            }
+        } else if let Some((_, body)) = &mut current
+            && let Some(added) = line.strip_prefix('+')
+        {
+            body.push_str(added);
+            body.push('\n');
         }
     }
     files.extend(current);

@@ -180,15 +180,14 @@ fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
         };
         errors.at(at, format!("`{name}` takes {what}: expected `{expected}`"));
     }
-    if method == Method::SetBootOrder {
-        if let Some(FnArg::Typed(argument)) = arguments.first() {
-            if !is_slice_reference(&argument.ty) {
-                errors.at(
-                    &argument.ty,
-                    "`set_boot_order` takes the boot order as `&[maaspd::BootDevice]`",
-                );
-            }
-        }
+    if method == Method::SetBootOrder
+        && let Some(FnArg::Typed(argument)) = arguments.first()
+        && !is_slice_reference(&argument.ty)
+    {
+        errors.at(
+            &argument.ty,
+            "`set_boot_order` takes the boot order as `&[maaspd::BootDevice]`",
+        );
     }
     check_returns_result(sig, name, expected, errors);
 }
