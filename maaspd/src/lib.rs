@@ -59,6 +59,7 @@ mod power_state;
 mod probed_system;
 mod response;
 mod schema;
+mod secret;
 pub mod testing;
 
 #[cfg(test)]
@@ -71,6 +72,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use power_state::PowerState;
 pub use probed_system::ProbedSystem;
 pub use response::Response;
+pub use secret::Secret;
 
 pub use maaspd_macros::{parameters, power_driver};
 
