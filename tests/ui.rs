@@ -1,5 +1,8 @@
 //! Every compile error `#[power_driver]` and `#[parameters]` report, with the compiler's
-//! full output checked in beside each case (`tests/ui/*.stderr`).
+//! full output checked in beside each case (`tests/ui/fail/*.stderr`).
+//!
+//! trybuild also runs each pass case, without arguments: a generated `main` would exit
+//! with a usage error, so pass cases use `main = false` and check the driver in-process.
 //!
 //! After a deliberate change to a message: `TRYBUILD=overwrite cargo test --test ui`,
 //! then read the diff of the `.stderr` files.

@@ -1,6 +1,7 @@
 // `new` builds the driver from a separate parameters struct using doc comments,
 // `#[serde(default)]`, an enum field and `#[serde(deny_unknown_fields)]`.
-use maaspd::{Error, PowerState, Result};
+use maaspd::serde_json::json;
+use maaspd::{Action, Error, ErrorCode, PowerState, Result, testing};
 
 /// How the BMC is reached.
 #[maaspd::parameters]
@@ -31,7 +32,7 @@ struct Bmc {
     timeout: u32,
 }
 
-#[maaspd::power_driver(description = "BMC power driver")]
+#[maaspd::power_driver(description = "BMC power driver", main = false)]
 impl Bmc {
     fn new(settings: Settings) -> Result<Self> {
         if settings.power_address.is_empty() {
@@ -58,4 +59,23 @@ impl Bmc {
     fn power_query(&self) -> Result<PowerState> {
         Ok(PowerState::On)
     }
+}
+
+fn main() {
+    let good = json!({"driverParameters": {"power_address": "10.0.0.1", "protocol": "https"}});
+    let response = testing::run::<Bmc>(Action::PowerOn, good);
+    assert_eq!(response.error().unwrap().message(), "https://10.0.0.1 did not answer in 0s");
+
+    let unknown = json!({"driverParameters": {"power_address": "a", "protocol": "http", "port": 1}});
+    let response = testing::run::<Bmc>(Action::PowerQuery, unknown);
+    assert_eq!(response.error().unwrap().code(), ErrorCode::Settings);
+
+    let empty = json!({"driverParameters": {"power_address": "", "protocol": "http"}});
+    let response = testing::run::<Bmc>(Action::PowerQuery, empty);
+    assert_eq!(response.error().unwrap().code(), ErrorCode::Settings);
+
+    let schema = testing::schema::<Bmc>();
+    assert_eq!(schema["properties"]["power_address"]["description"], "Address of the BMC.");
+    assert_eq!(schema["properties"]["timeout"]["default"], 0);
+    assert_eq!(schema["additionalProperties"], false);
 }

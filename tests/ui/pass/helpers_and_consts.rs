@@ -1,7 +1,7 @@
 // Helper methods, associated functions and consts in the block are left alone.
 use std::cell::Cell;
 
-use maaspd::{PowerState, Result};
+use maaspd::{Action, PowerState, Result};
 
 #[maaspd::parameters]
 struct Helped {
@@ -9,7 +9,7 @@ struct Helped {
     calls: Cell<u32>,
 }
 
-#[maaspd::power_driver(description = "Helped power driver")]
+#[maaspd::power_driver(description = "Helped power driver", main = false)]
 impl Helped {
     const PORT: u16 = 623;
 
@@ -40,6 +40,10 @@ impl Helped {
     }
 }
 
-fn _uses_run(mut driver: Helped) -> bool {
-    driver.run("status")
+fn main() {
+    let mut helped = Helped { calls: Cell::new(0) };
+    assert!(helped.run("status"));
+    let input = maaspd::serde_json::json!({"driverParameters": {}});
+    let response = maaspd::testing::run::<Helped>(Action::PowerQuery, input);
+    assert_eq!(response.power_state(), Some(PowerState::Off));
 }

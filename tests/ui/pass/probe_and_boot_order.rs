@@ -1,10 +1,15 @@
 // A driver offering the optional `probe` and `set_boot_order` actions.
-use maaspd::{BootDevice, PowerState, ProbedSystem, Result};
+use maaspd::{Action, BootDevice, PowerDriver, PowerState, ProbedSystem, Result};
 
 #[maaspd::parameters]
 struct Chassis {}
 
-#[maaspd::power_driver(description = "Chassis power driver", probe = true, boot_order = true)]
+#[maaspd::power_driver(
+    description = "Chassis power driver",
+    probe = true,
+    boot_order = true,
+    main = false
+)]
 impl Chassis {
     fn power_on(&self) -> Result<()> {
         Ok(())
@@ -28,7 +33,10 @@ impl Chassis {
     }
 }
 
-const _: () = {
-    use maaspd::PowerDriver;
-    assert!(Chassis::PROBE.is_some() && Chassis::SET_BOOT_ORDER.is_some());
-};
+fn main() {
+    assert!(Chassis::supports(Action::Probe));
+    assert!(Chassis::supports(Action::SetBootOrder));
+    let input = maaspd::serde_json::json!({"driverParameters": {}});
+    let response = maaspd::testing::run::<Chassis>(Action::Probe, input);
+    assert_eq!(response.probed_systems(), Some(&[][..]));
+}

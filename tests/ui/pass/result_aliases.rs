@@ -4,7 +4,7 @@ use maaspd::PowerState;
 #[maaspd::parameters]
 struct Spelled {}
 
-#[maaspd::power_driver(description = "Spelled-out power driver", probe = true)]
+#[maaspd::power_driver(description = "Spelled-out power driver", probe = true, main = false)]
 impl Spelled {
     fn power_on(&self) -> maaspd::Result<()> {
         Ok(())
@@ -21,4 +21,10 @@ impl Spelled {
     fn probe(&self) -> core::result::Result<Vec<maaspd::ProbedSystem>, maaspd::Error> {
         Ok(vec![])
     }
+}
+
+fn main() {
+    let input = maaspd::serde_json::json!({"driverParameters": {}});
+    let response = maaspd::testing::run::<Spelled>(maaspd::Action::PowerQuery, input);
+    assert_eq!(response.power_state(), Some(PowerState::Unknown));
 }

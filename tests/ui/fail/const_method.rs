@@ -1,0 +1,12 @@
+// A const action.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    const fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}

@@ -1,0 +1,12 @@
+// An action with an argument besides `&self`.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on(&self, force: bool) -> Result<()> { let _ = force; Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}

@@ -1,0 +1,12 @@
+// A generic action.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on<T: Default>(&self) -> Result<()> { let _ = T::default(); Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}

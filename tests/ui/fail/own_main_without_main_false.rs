@@ -1,0 +1,16 @@
+// The author's own `main` without `main = false` clashes with the generated one.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}
+
+fn main() -> std::process::ExitCode {
+    maaspd::cli::main::<Driver>()
+}

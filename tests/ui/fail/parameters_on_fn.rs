@@ -1,0 +1,7 @@
+// `#[maaspd::parameters]` on a function.
+#[maaspd::parameters]
+fn settings() {}
+
+fn main() {
+    settings();
+}

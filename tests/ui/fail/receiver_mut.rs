@@ -1,0 +1,12 @@
+// `&mut self` instead of `&self`.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    fn power_off(&mut self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}
