@@ -85,4 +85,24 @@ pub use serde_json;
 pub mod __private {
     pub use schemars;
     pub use serde;
+
+    use crate::{BootDevice, ProbedSystem, Result};
+
+    /// `probe` with the signature the runtime calls: `#[power_driver]` implements it with
+    /// the author's own return type, so a wrong one is reported at the author's code.
+    pub trait Probe {
+        fn probe(&self) -> Result<Vec<ProbedSystem>>;
+    }
+
+    /// `set_boot_order` with the signature the runtime calls, as for [`Probe`].
+    pub trait SetBootOrder {
+        fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()>;
+    }
+
+    /// The parameters of the placeholder impl `#[power_driver]` emits beside a compile
+    /// error; it has no values, so that impl can never run.
+    #[derive(serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+    pub enum Unreachable {}
+
+    impl crate::Parameters for Unreachable {}
 }

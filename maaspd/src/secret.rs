@@ -127,7 +127,12 @@ mod tests {
 
     #[test]
     fn wrong_types_do_not_echo_the_value() {
-        for value in [json!(987654), json!(true), json!(["987654"]), json!({"p": "987654"})] {
+        for value in [
+            json!(987654),
+            json!(true),
+            json!(["987654"]),
+            json!({"p": "987654"}),
+        ] {
             let error = serde_json::from_value::<Secret>(value.clone()).unwrap_err();
             assert!(!error.to_string().contains("987654"), "{error}");
             assert!(error.to_string().contains("expected a string"), "{error}");

@@ -33,14 +33,15 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             ));
         }
     };
-    if !args.is_empty() {
-        return Err(syn::Error::new_spanned(
-            args,
-            "#[parameters] takes no arguments",
-        ));
-    }
     let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
+    // Arguments are a mistake, but the derives are still emitted: the struct's users
+    // then see only that one error.
+    let arguments_error = (!args.is_empty()).then(|| {
+        syn::Error::new_spanned(&args, "#[parameters] takes no arguments").to_compile_error()
+    });
     Ok(quote! {
+        #arguments_error
+
         #[derive(
             ::maaspd::__private::serde::Deserialize,
             ::maaspd::__private::serde::Serialize,

@@ -2,55 +2,87 @@
 //! forwards to the author's methods, and `fn main`. Everything else is the runtime's.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::ItemImpl;
 
 use super::args::DriverArgs;
-use super::methods::{Method, Methods};
+use super::methods::{Method, Methods, generics_tokens};
 
 /// The checked block, unchanged, followed by what describes it to the runtime.
+///
+/// The forwarding methods are declared with the author's own return and argument types,
+/// so a wrong type is reported by the compiler as a mismatch with the trait, at the
+/// author's tokens.
 pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> TokenStream {
     let driver = &block.self_ty;
     let description = &args.description;
-    // Each call is spanned at the author's signature, so a type mismatch is reported there.
-    let forward = |method: Method| {
-        let found = methods
+    let found = |method: Method| {
+        methods
             .get(method)
-            .expect("required methods were checked before generating");
-        let name = syn::Ident::new(method.name(), found.name_span);
-        quote_spanned!(found.type_span=> <#driver>::#name(self))
+            .expect("required methods were checked before generating")
+    };
+    let forward = |method: Method| {
+        let found = found(method);
+        let (name, output) = (&found.ident, &found.output);
+        quote!(fn #name(&self) -> #output { <#driver>::#name(self) })
     };
     let (power_on, power_off, power_query) = (
         forward(Method::PowerOn),
         forward(Method::PowerOff),
         forward(Method::PowerQuery),
     );
-    let optional = |method: Method| {
-        methods.get(method).map(|found| {
-            let name = syn::Ident::new(method.name(), found.name_span);
-            quote_spanned!(found.type_span=> ::core::option::Option::Some(<#driver>::#name))
-        })
-    };
-    let probe = optional(Method::Probe).map(
-        |value| quote!(const PROBE: ::core::option::Option<::maaspd::ProbeFn<Self>> = #value;),
-    );
-    let set_boot_order = optional(Method::SetBootOrder).map(|value| {
-        quote!(const SET_BOOT_ORDER: ::core::option::Option<::maaspd::SetBootOrderFn<Self>> = #value;)
+    let probe = methods.get(Method::Probe).map(|_| {
+        let method = forward(Method::Probe);
+        quote! {
+            impl ::maaspd::__private::Probe for #driver { #method }
+        }
+    });
+    let set_boot_order = methods.get(Method::SetBootOrder).map(|found| {
+        let (name, output, devices) = (&found.ident, &found.output, &found.argument);
+        quote! {
+            impl ::maaspd::__private::SetBootOrder for #driver {
+                fn #name(&self, devices: #devices) -> #output {
+                    <#driver>::#name(self, devices)
+                }
+            }
+        }
+    });
+    let probe_const = probe.as_ref().map(|_| {
+        quote! {
+            const PROBE: ::core::option::Option<::maaspd::ProbeFn<Self>> =
+                ::core::option::Option::Some(<Self as ::maaspd::__private::Probe>::probe);
+        }
+    });
+    let set_boot_order_const = set_boot_order.as_ref().map(|_| {
+        quote! {
+            const SET_BOOT_ORDER: ::core::option::Option<::maaspd::SetBootOrderFn<Self>> =
+                ::core::option::Option::Some(
+                    <Self as ::maaspd::__private::SetBootOrder>::set_boot_order,
+                );
+        }
     });
     let (parameters, from_parameters) = match &methods.constructor {
         Some(constructor) => {
-            let ty = &constructor.parameters;
+            let (parameters, output) = (&constructor.parameters, &constructor.output);
             (
-                quote_spanned!(constructor.parameters_span=> #ty),
-                quote_spanned!(constructor.span=> <#driver>::new(parameters)),
+                quote!(#parameters),
+                quote! {
+                    fn from_parameters(parameters: Self::Parameters) -> #output {
+                        <#driver>::new(parameters)
+                    }
+                },
             )
         }
         None => (
-            quote_spanned!(syn::spanned::Spanned::span(driver)=> #driver),
-            quote!(::core::result::Result::Ok(parameters)),
+            quote!(#driver),
+            quote! {
+                fn from_parameters(parameters: Self::Parameters) -> ::maaspd::Result<Self> {
+                    ::core::result::Result::Ok(parameters)
+                }
+            },
         ),
     };
-    let main = args.main.value.then(|| {
+    let main = (args.main.value() == Some(true)).then(|| {
         quote! {
             fn main() -> ::std::process::ExitCode {
                 ::maaspd::cli::main::<#driver>()
@@ -70,29 +102,73 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 };
                 const DESCRIPTION: &'static str = #description;
                 const VERSION: &'static str = ::core::env!("CARGO_PKG_VERSION");
-                #probe
-                #set_boot_order
+                #probe_const
+                #set_boot_order_const
 
-                fn from_parameters(
-                    parameters: Self::Parameters,
-                ) -> ::maaspd::Result<Self> {
-                    #from_parameters
+                #from_parameters
+                #power_on
+                #power_off
+                #power_query
+            }
+
+            #probe
+            #set_boot_order
+        };
+
+        #main
+    }
+}
+
+/// What stands in for the generated code beside a compile error: a placeholder impl of
+/// the runtime trait (so code naming `MyDriver` as a driver raises no second error) and
+/// a `main` (so a missing one raises none either). Never run: the crate does not build.
+pub(crate) fn placeholder(block: &ItemImpl, args: &DriverArgs) -> TokenStream {
+    let main = (args.main.value() == Some(true)).then(|| {
+        quote!(
+            fn main() {}
+        )
+    });
+    if block.trait_.is_some() || generics_tokens(&block.generics).is_some() {
+        return quote!(#main);
+    }
+    let driver = &block.self_ty;
+    quote! {
+        const _: () = {
+            impl ::maaspd::PowerDriver for #driver {
+                type Parameters = ::maaspd::__private::Unreachable;
+                const NAME: &'static str = "";
+                const DESCRIPTION: &'static str = "";
+                const VERSION: &'static str = "";
+
+                fn from_parameters(parameters: Self::Parameters) -> ::maaspd::Result<Self> {
+                    match parameters {}
                 }
 
                 fn power_on(&self) -> ::maaspd::Result<()> {
-                    #power_on
+                    ::core::unreachable!()
                 }
 
                 fn power_off(&self) -> ::maaspd::Result<()> {
-                    #power_off
+                    ::core::unreachable!()
                 }
 
                 fn power_query(&self) -> ::maaspd::Result<::maaspd::PowerState> {
-                    #power_query
+                    ::core::unreachable!()
                 }
             }
         };
 
         #main
+    }
+}
+
+/// An empty `main`, when the attribute was to generate one.
+pub(crate) fn placeholder_main(args: &DriverArgs) -> TokenStream {
+    if args.main.value() == Some(true) {
+        quote!(
+            fn main() {}
+        )
+    } else {
+        TokenStream::new()
     }
 }

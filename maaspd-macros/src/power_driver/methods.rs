@@ -1,9 +1,9 @@
 //! Finds the driver's methods in the `impl` block and checks their signatures.
 
-use proc_macro2::Span;
 use quote::ToTokens;
-use syn::spanned::Spanned;
-use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, ReceiverKind, ReturnType, Signature, Type};
+use syn::{
+    FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, ReceiverKind, ReturnType, Signature, Type,
+};
 
 use crate::errors::Errors;
 use crate::suggest;
@@ -67,20 +67,20 @@ impl Method {
 
 const CONSTRUCTOR: &str = "fn new(parameters: P) -> maaspd::Result<Self>";
 
-/// A method found in the block, with what code generation needs to point at it.
+/// A method found in the block. Its types are the author's own tokens: generated code
+/// repeats them, so the compiler reports a wrong type at the author's code.
 pub(crate) struct Found {
-    /// The method's name, for errors about the method as a whole.
-    pub(crate) name_span: Span,
-    /// Where the compiler reports a type mismatch in the signature.
-    pub(crate) type_span: Span,
+    pub(crate) ident: Ident,
+    /// The return type; `()` only when its absence was already reported.
+    pub(crate) output: Type,
+    /// The argument besides `&self`, for `set_boot_order`.
+    pub(crate) argument: Option<Type>,
 }
 
-/// `fn new(parameters: P)`: the driver is built from a `P`.
+/// `fn new(parameters: P) -> R`: the driver is built from a `P`.
 pub(crate) struct Constructor {
     pub(crate) parameters: Type,
-    pub(crate) parameters_span: Span,
-    /// Where the compiler reports a mismatch in the return type.
-    pub(crate) span: Span,
+    pub(crate) output: Type,
 }
 
 /// What the `impl` block holds.
@@ -114,8 +114,14 @@ impl Methods {
             if let Some(method) = Method::from_name(&name) {
                 check_action(function, method, errors);
                 methods.found[method as usize] = Some(Found {
-                    name_span: function.sig.ident.span(),
-                    type_span: type_span(&function.sig, method),
+                    ident: function.sig.ident.clone(),
+                    output: output_type(&function.sig),
+                    argument: function.sig.inputs.iter().nth(1).and_then(
+                        |argument| match argument {
+                            FnArg::Typed(argument) => Some((*argument.ty).clone()),
+                            FnArg::Receiver(_) => None,
+                        },
+                    ),
                 });
             } else if name == "new" {
                 methods.constructor = constructor(function, errors);
@@ -131,12 +137,10 @@ impl Methods {
     }
 }
 
-/// Where the compiler's type check of a method points: its return type, or its name when
-/// the argument can be wrong too.
-fn type_span(sig: &Signature, method: Method) -> Span {
-    match (&sig.output, method) {
-        (ReturnType::Type(_, ty), method) if method.arguments() == 0 => ty.span(),
-        _ => sig.ident.span(),
+fn output_type(sig: &Signature) -> Type {
+    match &sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => syn::parse_quote!(()),
     }
 }
 
@@ -158,6 +162,7 @@ fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
                     "`{name}` takes `&self`, not `&mut self`: a driver is not changed by its actions; use interior mutability for state"
                 ),
             ),
+            ReceiverKind::Typed(_, ty) if is_shared_self_reference(ty) => {}
             ReceiverKind::Value => errors.at(
                 receiver,
                 format!("`{name}` takes `&self`, not `self`: expected `{expected}`"),
@@ -200,11 +205,7 @@ fn constructor(function: &ImplItemFn, errors: &mut Errors) -> Option<Constructor
     match (inputs.next(), inputs.next()) {
         (Some(FnArg::Typed(parameters)), None) => Some(Constructor {
             parameters: (*parameters.ty).clone(),
-            parameters_span: parameters.ty.span(),
-            span: match &sig.output {
-                ReturnType::Type(_, ty) => ty.span(),
-                ReturnType::Default => sig.ident.span(),
-            },
+            output: output_type(sig),
         }),
         (Some(FnArg::Receiver(receiver)), _) => {
             errors.at(
@@ -256,9 +257,9 @@ fn check_plain(sig: &Signature, name: &str, expected: &str, errors: &mut Errors)
             format!("`{name}` must not be extern: expected `{expected}`"),
         );
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if let Some(generics) = generics_tokens(&sig.generics) {
         errors.at(
-            &sig.generics,
+            generics,
             format!("`{name}` must not be generic: expected `{expected}`"),
         );
     }
@@ -292,6 +293,28 @@ fn is_result(ty: &Type) -> bool {
             .is_some_and(|segment| segment.ident == "Result"),
         Type::Group(group) => is_result(&group.elem),
         Type::Paren(paren) => is_result(&paren.elem),
+        _ => false,
+    }
+}
+
+/// The tokens of `<...>` and the `where` clause, when there are any.
+pub(crate) fn generics_tokens(generics: &syn::Generics) -> Option<proc_macro2::TokenStream> {
+    let mut tokens = proc_macro2::TokenStream::new();
+    if !generics.params.is_empty() {
+        generics.to_tokens(&mut tokens);
+    }
+    if let Some(where_clause) = &generics.where_clause {
+        where_clause.to_tokens(&mut tokens);
+    }
+    (!tokens.is_empty()).then_some(tokens)
+}
+
+/// `self: &Self`, the long form of `&self`.
+fn is_shared_self_reference(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) if reference.mutability.is_none() => {
+            matches!(&*reference.elem, Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self"))
+        }
         _ => false,
     }
 }

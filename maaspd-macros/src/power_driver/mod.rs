@@ -13,39 +13,39 @@ use crate::errors::Errors;
 use args::DriverArgs;
 use methods::{Method, Methods};
 
-/// Expands the attribute. On any error, the item is emitted unchanged with a
-/// placeholder `main` beside the errors, so the author sees only the real mistakes.
+/// Expands the attribute. On any error the item is emitted unchanged beside the errors,
+/// with stand-ins for what the attribute would have generated (a placeholder impl of the
+/// runtime trait, a `main`), so the author sees only the real mistakes.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = DriverArgs::parse(args, &mut errors);
-    let block = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Impl(block)) => Some(block),
+    let (block, other_item_is_main) = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Impl(block)) => (Some(block), false),
         Ok(other) => {
             errors.at(
-                other,
+                &other,
                 "#[power_driver] goes on the `impl` block of the driver: `impl MyDriver { ... }`",
             );
-            None
+            let is_main = matches!(&other, Item::Fn(function) if function.sig.ident == "main");
+            (None, is_main)
         }
         Err(error) => {
             errors.push(error);
-            None
+            (None, false)
         }
     };
-    let checked = block.map(|block| {
-        let methods = check(&block, &args, &mut errors);
-        (block, methods)
-    });
-    match (errors.finish(), checked) {
-        (Ok(()), Some((block, methods))) => generate::driver(&block, &args, &methods),
-        (result, _) => {
+    let methods = block.as_ref().map(|block| check(block, &args, &mut errors));
+    match (errors.finish(), block, methods) {
+        (Ok(()), Some(block), Some(methods)) => generate::driver(&block, &args, &methods),
+        (result, block, _) => {
             let errors = result.err().map(|e| e.to_compile_error());
-            let main = args.main.value.then(|| {
-                quote!(
-                    fn main() {}
-                )
-            });
-            quote!(#item #main #errors)
+            let stand_ins = match block {
+                Some(block) => generate::placeholder(&block, &args),
+                // On `fn main` itself (as with `#[tokio::main]`) a placeholder would clash.
+                None if other_item_is_main => TokenStream::new(),
+                None => generate::placeholder_main(&args),
+            };
+            quote!(#item #stand_ins #errors)
         }
     }
 }
@@ -59,34 +59,37 @@ fn check(block: &ItemImpl, args: &DriverArgs, errors: &mut Errors) -> Methods {
             "#[power_driver] goes on an inherent impl (`impl MyDriver`), not a trait impl",
         );
     }
-    if !block.generics.params.is_empty() || block.generics.where_clause.is_some() {
+    if let Some(generics) = methods::generics_tokens(&block.generics) {
         errors.at(
-            &block.generics,
+            generics,
             "#[power_driver] cannot be generic: a driver executable has one concrete driver type",
         );
     }
     let methods = Methods::collect(block, errors);
-    for method in [Method::PowerOn, Method::PowerOff, Method::PowerQuery] {
-        if methods.get(method).is_none() && !methods.was_suggested(method) {
-            errors.at(&block.self_ty, format!("missing `{}`", method.expected()));
-        }
+    let missing: Vec<String> = [Method::PowerOn, Method::PowerOff, Method::PowerQuery]
+        .into_iter()
+        .filter(|&method| methods.get(method).is_none() && !methods.was_suggested(method))
+        .map(|method| format!("`{}`", method.expected()))
+        .collect();
+    if !missing.is_empty() {
+        errors.at(&block.self_ty, format!("missing {}", missing.join(", ")));
     }
     for (method, flag, key) in [
-        (Method::Probe, args.probe, "probe"),
-        (Method::SetBootOrder, args.boot_order, "boot_order"),
+        (Method::Probe, &args.probe, "probe"),
+        (Method::SetBootOrder, &args.boot_order, "boot_order"),
     ] {
-        match (flag.value, methods.get(method)) {
-            (true, None) if !methods.was_suggested(method) => errors.push(syn::Error::new(
-                flag.span,
+        match (flag.value(), methods.get(method)) {
+            (Some(true), None) if !methods.was_suggested(method) => errors.at(
+                flag.tokens(),
                 format!("`{key} = true`, but the impl has no `{}`", method.expected()),
-            )),
-            (false, Some(found)) => errors.push(syn::Error::new(
-                found.name_span,
+            ),
+            (Some(false), Some(found)) => errors.at(
+                &found.ident,
                 format!(
                     "`fn {}` is here, but the driver does not declare it: add `{key} = true` to #[power_driver(...)]",
                     method.name()
                 ),
-            )),
+            ),
             _ => {}
         }
     }

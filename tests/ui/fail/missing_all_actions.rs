@@ -1,4 +1,4 @@
-// An empty impl block: each of the three required actions is reported.
+// An empty impl block: the three required actions are named in one error.
 #[maaspd::parameters]
 struct Driver {}
 

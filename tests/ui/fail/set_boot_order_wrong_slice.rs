@@ -1,4 +1,4 @@
-// `set_boot_order` taking a slice of the wrong element type: rustc reports it at the name.
+// `set_boot_order` taking a slice of the wrong element type: rustc reports it at the argument type.
 use maaspd::{PowerState, Result};
 
 #[maaspd::parameters]
