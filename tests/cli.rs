@@ -39,8 +39,8 @@ fn temp_dir(name: &str) -> PathBuf {
 const EMPTY_PARAMETERS: &[u8] = br#"{"driverParameters": {}}"#;
 
 #[test]
-fn power_on_and_off_succeed_without_data() {
-    for action in ["power_on", "power_off"] {
+fn actions_without_data_succeed() {
+    for action in ["power_on", "power_off", "power_cycle", "power_reset"] {
         assert_run(
             run(&abstract_driver(), &[action], EMPTY_PARAMETERS),
             0,
@@ -101,8 +101,9 @@ fn unknown_parameters_are_named_in_warnings() {
         run(&abstract_driver(), &["power_on"], input),
         0,
         "{\n    \"action_type\": \"power_on\",\n    \"error\": null\n}\n",
-        "warning: ignoring unknown driver parameter `driverParameters.power_address`\n\
-         warning: ignoring unknown driver parameter `driverParameters.system_id`\n",
+        // In the input's order.
+        "warning: ignoring unknown driver parameter `driverParameters.system_id`\n\
+         warning: ignoring unknown driver parameter `driverParameters.power_address`\n",
     );
 }
 
@@ -229,7 +230,14 @@ fn constructor_rejects_settings() {
 #[test]
 fn driver_errors_reach_the_document() {
     let input = br#"{"driverParameters": {"machines": 1, "fail": "BMC said no"}}"#;
-    for action in ["power_on", "power_off", "power_query", "probe"] {
+    for action in [
+        "power_on",
+        "power_off",
+        "power_query",
+        "power_cycle",
+        "power_reset",
+        "probe",
+    ] {
         assert_run(
             run(&chassis(), &[action], input),
             1,
@@ -355,9 +363,12 @@ Usage: abstract <COMMAND>
 
 Commands:
   schema          Print the JSON Schema of the driver parameters
+  metadata        Print the driver's description in MAAS's form
   power_on        Send power on command to the machine
   power_off       Send power off command to the machine
   power_query     Query machine power state
+  power_cycle     Switch the machine off if it is on, then on
+  power_reset     Reset the machine (a power cycle unless the driver has its own reset)
   probe           Probe chassis for a list of controlled machines (Not supported by this driver)
   set_boot_order  Reorder boot sources (Not supported by this driver)
 

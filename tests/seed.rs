@@ -133,10 +133,22 @@ fn same_documents_as_the_seed_for_valid_input() {
         ("abstract", "power_on", r#"{"driverParameters": {}}"#),
         ("abstract", "power_off", r#"{"driverParameters": {}}"#),
         ("abstract", "power_query", r#"{"driverParameters": {}}"#),
-        ("abstract", "power_query", r#"{"driverParameters": {}, "devices": []}"#),
+        (
+            "abstract",
+            "power_query",
+            r#"{"driverParameters": {}, "devices": []}"#,
+        ),
         ("abstract", "probe", r#"{"driverParameters": {}}"#),
-        ("abstract", "set_boot_order", r#"{"driverParameters": {}, "devices": []}"#),
-        ("fixture-chassis", "power_on", r#"{"driverParameters": {"machines": 2}}"#),
+        (
+            "abstract",
+            "set_boot_order",
+            r#"{"driverParameters": {}, "devices": []}"#,
+        ),
+        (
+            "fixture-chassis",
+            "power_on",
+            r#"{"driverParameters": {"machines": 2}}"#,
+        ),
         (
             "fixture-chassis",
             "power_off",

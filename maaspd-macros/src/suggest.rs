@@ -26,6 +26,7 @@ mod tests {
         "power_query",
         "probe",
         "set_boot_order",
+        "power_reset",
     ];
 
     #[test]
@@ -35,6 +36,7 @@ mod tests {
         assert_eq!(closest("power_qeury", ACTIONS), Some("power_query"));
         assert_eq!(closest("setbootorder", ACTIONS), Some("set_boot_order"));
         assert_eq!(closest("probes", ACTIONS), Some("probe"));
+        assert_eq!(closest("power_rest", ACTIONS), Some("power_reset"));
     }
 
     #[test]
@@ -43,7 +45,7 @@ mod tests {
             "client",
             "request",
             "query_state",
-            "power_reset",
+            "power_cycle",
             "run",
             "new",
         ] {

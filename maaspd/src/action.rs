@@ -21,6 +21,10 @@ pub enum Action {
     PowerOff,
     /// Report the machine's power state.
     PowerQuery,
+    /// Switch the machine off if it is on, then on.
+    PowerCycle,
+    /// Reset the machine: the driver's own reset, else a power cycle.
+    PowerReset,
     /// List the machines behind a chassis BMC (only drivers declared with `probe = true`).
     Probe,
     /// Set the boot order (only drivers declared with `boot_order = true`).
@@ -29,10 +33,12 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the CLI lists them.
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 7] = [
         Action::PowerOn,
         Action::PowerOff,
         Action::PowerQuery,
+        Action::PowerCycle,
+        Action::PowerReset,
         Action::Probe,
         Action::SetBootOrder,
     ];
@@ -47,6 +53,8 @@ impl Action {
             Action::PowerOn => "power_on",
             Action::PowerOff => "power_off",
             Action::PowerQuery => "power_query",
+            Action::PowerCycle => "power_cycle",
+            Action::PowerReset => "power_reset",
             Action::Probe => "probe",
             Action::SetBootOrder => "set_boot_order",
         }
@@ -58,6 +66,10 @@ impl Action {
             Action::PowerOn => "Send power on command to the machine",
             Action::PowerOff => "Send power off command to the machine",
             Action::PowerQuery => "Query machine power state",
+            Action::PowerCycle => "Switch the machine off if it is on, then on",
+            Action::PowerReset => {
+                "Reset the machine (a power cycle unless the driver has its own reset)"
+            }
             Action::Probe => "Probe chassis for a list of controlled machines",
             Action::SetBootOrder => "Reorder boot sources",
         }

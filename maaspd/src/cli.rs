@@ -1,4 +1,5 @@
-//! The one-shot command line MAAS runs: `DRIVER schema` and `DRIVER ACTION [INPUT]`.
+//! The one-shot command line MAAS runs: `DRIVER schema`, `DRIVER metadata` and
+//! `DRIVER ACTION [INPUT]`.
 //!
 //! Built with clap's builder API from what the driver declares; `#[power_driver]`
 //! generates only a `main` that calls [`main`].
@@ -11,9 +12,11 @@ use std::process::ExitCode;
 use clap::{Arg, ArgMatches, Command, value_parser};
 
 use crate::execute::execute;
+use crate::metadata::Metadata;
 use crate::{Action, PowerDriver, document, input, panic_guard, schema};
 
 const SCHEMA: &str = "schema";
+const METADATA: &str = "metadata";
 const INPUT: &str = "INPUT";
 
 /// Runs the driver's command line on this process's arguments and standard streams.
@@ -85,12 +88,13 @@ pub fn run<D: PowerDriver>(
     let Some((name, arguments)) = matches.subcommand() else {
         unreachable!("clap enforces subcommand_required")
     };
-    if name == SCHEMA {
-        let _ = writeln!(
-            stdout,
-            "{}",
-            document::to_string(&schema::parameters_schema::<D>())
-        );
+    let description = match name {
+        SCHEMA => Some(schema::parameters_schema::<D>()),
+        METADATA => Some(serde_json::json!(Metadata::of::<D>())),
+        _ => None,
+    };
+    if let Some(description) = description {
+        let _ = writeln!(stdout, "{}", document::to_string(&description));
         return 0;
     }
     let Ok(action) = name.parse::<Action>() else {
@@ -112,7 +116,7 @@ fn input_path(arguments: &ArgMatches) -> &PathBuf {
         .expect("INPUT has a default value")
 }
 
-/// The command line of driver `D`: `schema` and one subcommand per action, with the
+/// The command line of driver `D`: `schema`, `metadata` and one subcommand per action, with the
 /// actions `D` does not offer marked in `--help`.
 pub(crate) fn command<D: PowerDriver>() -> Command {
     let actions = Action::ALL.into_iter().map(|action| {
@@ -133,6 +137,7 @@ pub(crate) fn command<D: PowerDriver>() -> Command {
         .subcommand_required(true)
         .disable_help_subcommand(true)
         .subcommand(Command::new(SCHEMA).about("Print the JSON Schema of the driver parameters"))
+        .subcommand(Command::new(METADATA).about("Print the driver's description in MAAS's form"))
         .subcommands(actions)
 }
 

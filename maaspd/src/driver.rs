@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::{Action, BootDevice, PowerState, ProbedSystem, Result};
+use crate::{Action, BootDevice, IpExtractor, PowerState, ProbedSystem, Result};
 
 /// A type MAAS's `driverParameters` object deserialises into, with a JSON Schema.
 ///
@@ -39,6 +39,9 @@ pub type ProbeFn<D> = fn(&D) -> Result<Vec<ProbedSystem>>;
 /// The `set_boot_order` action of a driver that offers it.
 pub type SetBootOrderFn<D> = fn(&D, &[BootDevice]) -> Result<()>;
 
+/// The `power_reset` of a driver that has its own (others reset by a power cycle).
+pub type PowerResetFn<D> = fn(&D) -> Result<()>;
+
 /// A MAAS power driver: what the runtime needs to know of it and call on it.
 ///
 /// `#[power_driver]` implements it from an inherent `impl` block; writing it by hand is
@@ -70,16 +73,25 @@ pub trait PowerDriver: Sized {
     /// What `driverParameters` deserialises into: `Self`, or the argument of `new`.
     type Parameters: Parameters;
 
-    /// The command's name in `--help` and `--version`.
+    /// MAAS's name of the driver (`name = "..."`, else the binary's name); also the
+    /// command's name in `--help` and `--version`.
     const NAME: &'static str;
     /// One line saying what the driver drives.
     const DESCRIPTION: &'static str;
     /// The driver crate's version, for `--version`.
     const VERSION: &'static str;
+    /// Whether one BMC drives several machines (`chassis = true`).
+    const CHASSIS: bool = false;
+    /// Whether MAAS may query the power state (`queryable = false` turns it off).
+    const QUERYABLE: bool = true;
+    /// Which setting holds the BMC's address, for MAAS to find the BMC's IP.
+    const IP_EXTRACTOR: Option<IpExtractor> = None;
     /// `probe`, for a driver that offers it.
     const PROBE: Option<ProbeFn<Self>> = None;
     /// `set_boot_order`, for a driver that offers it.
     const SET_BOOT_ORDER: Option<SetBootOrderFn<Self>> = None;
+    /// `power_reset`, for a driver with a reset of its own.
+    const POWER_RESET: Option<PowerResetFn<Self>> = None;
 
     /// Builds the driver from its parameters; may reject them with `settingsError`.
     fn from_parameters(parameters: Self::Parameters) -> Result<Self>;
@@ -96,7 +108,11 @@ pub trait PowerDriver: Sized {
     /// Whether the driver offers `action`.
     fn supports(action: Action) -> bool {
         match action {
-            Action::PowerOn | Action::PowerOff | Action::PowerQuery => true,
+            Action::PowerOn
+            | Action::PowerOff
+            | Action::PowerQuery
+            | Action::PowerCycle
+            | Action::PowerReset => true,
             Action::Probe => Self::PROBE.is_some(),
             Action::SetBootOrder => Self::SET_BOOT_ORDER.is_some(),
         }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::input::Input;
 use crate::response::{Data, Response};
-use crate::{Action, Error, PowerDriver, Result, panic_guard};
+use crate::{Action, Error, PowerDriver, PowerState, Result, panic_guard};
 
 /// Runs `action` on the driver; `load` supplies the input document and is called only
 /// once the driver is known to offer the action.
@@ -48,6 +48,12 @@ fn run<D: PowerDriver>(
             Action::PowerOn => driver.power_on().map(|()| None)?,
             Action::PowerOff => driver.power_off().map(|()| None)?,
             Action::PowerQuery => Some(Data::PowerState(driver.power_query()?)),
+            Action::PowerCycle => cycle(&driver).map(|()| None)?,
+            Action::PowerReset => match D::POWER_RESET {
+                Some(reset) => reset(&driver),
+                None => cycle(&driver),
+            }
+            .map(|()| None)?,
             Action::Probe => {
                 let probe = D::PROBE.ok_or_else(|| unsupported(action))?;
                 Some(Data::Systems(probe(&driver)?))
@@ -58,6 +64,15 @@ fn run<D: PowerDriver>(
             }
         })
     })
+}
+
+/// Off unless known to be off (a driver MAAS may not query is switched off blindly),
+/// then on.
+fn cycle<D: PowerDriver>(driver: &D) -> Result<()> {
+    if !D::QUERYABLE || driver.power_query()? != PowerState::Off {
+        driver.power_off()?;
+    }
+    driver.power_on()
 }
 
 #[cfg(test)]
@@ -108,6 +123,49 @@ mod tests {
             error_of(&response),
             (ErrorCode::Action, "the switch is stuck".into())
         );
+    }
+
+    #[test]
+    fn cycle_switches_off_only_what_is_not_off() {
+        // The lamp's power_off fails: reaching it shows the cycle switched off first.
+        let lit = testing::run::<Lamp>(
+            Action::PowerCycle,
+            json!({"driverParameters": {"on": true}}),
+        );
+        assert_eq!(
+            error_of(&lit),
+            (ErrorCode::Action, "the switch is stuck".into())
+        );
+        let dark = testing::run::<Lamp>(
+            Action::PowerCycle,
+            json!({"driverParameters": {"on": false}}),
+        );
+        assert_eq!(
+            dark.to_json(),
+            json!({"action_type": "power_cycle", "error": null})
+        );
+        // Without a reset of its own, a reset is a cycle.
+        let reset = testing::run::<Lamp>(
+            Action::PowerReset,
+            json!({"driverParameters": {"on": true}}),
+        );
+        assert_eq!(
+            error_of(&reset),
+            (ErrorCode::Action, "the switch is stuck".into())
+        );
+    }
+
+    #[test]
+    fn reset_uses_the_drivers_own_reset() {
+        let input = json!({"driverParameters": {"machines": 1}});
+        let response = testing::run::<Chassis>(Action::PowerReset, input.clone());
+        assert_eq!(
+            error_of(&response),
+            (ErrorCode::Action, "reset button pressed".into())
+        );
+        // Its cycle queries (unknown), switches off, then on, which panics.
+        let response = testing::run::<Chassis>(Action::PowerCycle, input);
+        assert_eq!(error_of(&response).0, ErrorCode::Fatal);
     }
 
     #[test]

@@ -54,6 +54,8 @@ mod driver;
 mod error;
 mod execute;
 mod input;
+pub mod ip_extractor;
+pub mod metadata;
 mod panic_guard;
 mod power_state;
 mod probed_system;
@@ -67,8 +69,9 @@ mod test_drivers;
 
 pub use action::{Action, UnknownAction};
 pub use boot_device::BootDevice;
-pub use driver::{Parameters, PowerDriver, ProbeFn, SetBootOrderFn};
+pub use driver::{Parameters, PowerDriver, PowerResetFn, ProbeFn, SetBootOrderFn};
 pub use error::{Error, ErrorCode, Result};
+pub use ip_extractor::IpExtractor;
 pub use power_state::PowerState;
 pub use probed_system::ProbedSystem;
 pub use response::Response;
@@ -97,6 +100,11 @@ pub mod __private {
     /// `set_boot_order` with the signature the runtime calls, as for [`Probe`].
     pub trait SetBootOrder {
         fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()>;
+    }
+
+    /// `power_reset` with the signature the runtime calls, as for [`Probe`].
+    pub trait PowerReset {
+        fn power_reset(&self) -> Result<()>;
     }
 
     /// The parameters of the placeholder impl `#[power_driver]` emits beside a compile

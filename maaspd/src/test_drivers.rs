@@ -83,6 +83,11 @@ impl Chassis {
         Ok(PowerState::Unknown)
     }
 
+    /// A reset of its own, told apart from a cycle by its error.
+    fn power_reset(&self) -> Result<()> {
+        Err(Error::action("reset button pressed"))
+    }
+
     fn probe(&self) -> Result<Vec<ProbedSystem>> {
         Ok((1..=self.machines)
             .map(|n| ProbedSystem {

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 /// What a driver run printed and how it exited.
 #[derive(Debug)]
@@ -14,19 +15,30 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The path of an example binary; `cargo test` builds the examples before the tests.
+/// The path of an example binary, built now if this test run has not built it yet:
+/// `cargo test` builds the examples, but `cargo test --test NAME` does not, and a stale
+/// binary would be tested silently.
 pub fn example(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     // target/debug/deps/<this test> -> target/debug/examples/<name>
     let mut path = std::env::current_exe().expect("the test binary's path");
     path.pop();
     path.pop();
     path.push("examples");
     path.push(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run the tests with `cargo test`, which builds the examples",
-        path.display()
-    );
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !built.iter().any(|done| done == name) {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building example {name} failed");
+        built.push(name.to_owned());
+    }
+    assert!(path.exists(), "{} was not built", path.display());
     path
 }
 

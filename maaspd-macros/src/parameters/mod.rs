@@ -4,10 +4,13 @@
 //! serialise, and a probing driver can turn parameters into `driver_parameters`.
 
 mod doc;
+mod maas_field;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Item, parse2};
+
+use crate::errors::Errors;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     match try_expand(args, item.clone()) {
@@ -22,7 +25,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut item: Item = parse2(item)?;
-    split_titles(&mut item);
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.at(&args, "#[parameters] takes no arguments");
+    }
+    describe_fields(&mut item, &mut errors);
     let (ident, generics) = match &item {
         Item::Struct(item) => (&item.ident, &item.generics),
         Item::Enum(item) => (&item.ident, &item.generics),
@@ -34,13 +41,11 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         }
     };
     let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
-    // Arguments are a mistake, but the derives are still emitted: the struct's users
-    // then see only that one error.
-    let arguments_error = (!args.is_empty()).then(|| {
-        syn::Error::new_spanned(&args, "#[parameters] takes no arguments").to_compile_error()
-    });
+    // Mistakes in the arguments or in `#[maaspd(...)]` are reported, but the derives are
+    // still emitted (without the faulty attributes), so they are the only errors shown.
+    let errors = errors.finish().err().map(|error| error.to_compile_error());
     Ok(quote! {
-        #arguments_error
+        #errors
 
         #[derive(
             ::maaspd::__private::serde::Deserialize,
@@ -55,13 +60,15 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     })
 }
 
-/// Title and description from the doc comments of the type, its fields and variants.
-fn split_titles(item: &mut Item) {
+/// Title and description from the doc comments of the type, its fields and variants,
+/// and the MAAS facts of `#[maaspd(...)]` on fields.
+fn describe_fields(item: &mut Item, errors: &mut Errors) {
     match item {
         Item::Struct(item) => {
             doc::split_title(&mut item.attrs);
             for field in &mut item.fields {
                 doc::split_title(&mut field.attrs);
+                maas_field::translate(&mut field.attrs, errors);
             }
         }
         Item::Enum(item) => {
@@ -70,6 +77,7 @@ fn split_titles(item: &mut Item) {
                 doc::split_title(&mut variant.attrs);
                 for field in &mut variant.fields {
                     doc::split_title(&mut field.attrs);
+                    maas_field::translate(&mut field.attrs, errors);
                 }
             }
         }

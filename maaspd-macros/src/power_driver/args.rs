@@ -3,20 +3,43 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, MetaNameValue, Token};
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, MetaList, MetaNameValue, Token};
 
 use crate::errors::Errors;
 use crate::suggest;
 
-const KEYS: &[&str] = &["description", "probe", "boot_order", "main"];
+const KEYS: &[&str] = &[
+    "description",
+    "name",
+    "probe",
+    "boot_order",
+    "chassis",
+    "queryable",
+    "ip_extractor",
+    "main",
+];
 
-/// `description = "..."`, `probe = bool`, `boot_order = bool`, `main = bool`.
+/// The arguments: `description = "..."` (required), `name = "..."`, the flags `probe`,
+/// `boot_order`, `chassis`, `queryable` and `main`, and
+/// `ip_extractor(field_name = "...", pattern = ...)`.
 pub(crate) struct DriverArgs {
     /// `None` when missing or not a string; an error says which.
     pub(crate) description: Option<LitStr>,
+    /// MAAS's name of the driver; the binary's name when absent.
+    pub(crate) name: Option<LitStr>,
     pub(crate) probe: Flag,
     pub(crate) boot_order: Flag,
+    pub(crate) chassis: Flag,
+    pub(crate) queryable: Flag,
+    pub(crate) ip_extractor: Option<IpExtractor>,
     pub(crate) main: Flag,
+}
+
+/// Which setting holds the BMC's address, and the Python regex MAAS applies to it.
+pub(crate) struct IpExtractor {
+    pub(crate) field_name: LitStr,
+    /// Any constant expression: a literal or e.g. `maaspd::ip_extractor::URL`.
+    pub(crate) pattern: Expr,
 }
 
 /// A boolean argument.
@@ -54,8 +77,12 @@ impl DriverArgs {
     pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> DriverArgs {
         let mut parsed = DriverArgs {
             description: None,
+            name: None,
             probe: Flag::Absent(false),
             boot_order: Flag::Absent(false),
+            chassis: Flag::Absent(false),
+            queryable: Flag::Absent(true),
+            ip_extractor: None,
             main: Flag::Absent(true),
         };
         let metas = match syn::parse::Parser::parse2(
@@ -78,6 +105,15 @@ impl DriverArgs {
         let mut seen: Vec<String> = Vec::new();
         let mut description_given = false;
         for meta in metas {
+            if let Meta::List(list) = &meta
+                && list.path.is_ident("ip_extractor")
+            {
+                if parsed.ip_extractor.is_some() {
+                    errors.at(&list.path, "duplicate `ip_extractor`");
+                }
+                parsed.ip_extractor = ip_extractor(list, errors);
+                continue;
+            }
             let Meta::NameValue(pair) = meta else {
                 errors.at(&meta, "expected `key = value`, e.g. `probe = true`");
                 // A bare `probe` or `main(...)`: that key was meant, but its value is unknown.
@@ -101,6 +137,13 @@ impl DriverArgs {
                     description_given = true;
                     parsed.description = description(&pair, errors);
                 }
+                "name" => parsed.name = name(&pair, errors),
+                "chassis" => parsed.chassis = flag(&pair, &key, errors),
+                "queryable" => parsed.queryable = flag(&pair, &key, errors),
+                "ip_extractor" => errors.at(
+                    &pair,
+                    "write `ip_extractor(field_name = \"power_address\", pattern = maaspd::ip_extractor::URL)`",
+                ),
                 "probe" => parsed.probe = flag(&pair, &key, errors),
                 "boot_order" => parsed.boot_order = flag(&pair, &key, errors),
                 "main" => parsed.main = flag(&pair, &key, errors),
@@ -143,6 +186,78 @@ fn description(pair: &MetaNameValue, errors: &mut Errors) -> Option<LitStr> {
             errors.at(
                 other,
                 "`description` takes a string: `description = \"...\"`",
+            );
+            None
+        }
+    }
+}
+
+fn name(pair: &MetaNameValue, errors: &mut Errors) -> Option<LitStr> {
+    match &pair.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) if is_driver_name(&text.value()) => Some(text.clone()),
+        other => {
+            errors.at(
+                other,
+                "`name` takes MAAS's name of the driver: lowercase letters, digits, `_` and `-`, e.g. `name = \"redfish\"`",
+            );
+            None
+        }
+    }
+}
+
+/// MAAS names drivers like `redfish`, `ipmi`, `hmcz`: also a socket file name.
+fn is_driver_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn ip_extractor(list: &MetaList, errors: &mut Errors) -> Option<IpExtractor> {
+    let pairs = match list.parse_args_with(Punctuated::<MetaNameValue, Token![,]>::parse_terminated)
+    {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    let (mut field_name, mut pattern) = (None, None);
+    for pair in pairs {
+        if pair.path.is_ident("field_name") {
+            match &pair.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(text),
+                    ..
+                }) if syn::parse_str::<syn::Ident>(&text.value()).is_ok() => {
+                    field_name = Some(text.clone())
+                }
+                other => errors.at(
+                    other,
+                    "`field_name` takes the name of a setting, as a string",
+                ),
+            }
+        } else if pair.path.is_ident("pattern") {
+            pattern = Some(pair.value);
+        } else {
+            errors.at(
+                &pair.path,
+                "`ip_extractor` takes `field_name = \"...\"` and `pattern = ...`",
+            );
+        }
+    }
+    match (field_name, pattern) {
+        (Some(field_name), Some(pattern)) => Some(IpExtractor {
+            field_name,
+            pattern,
+        }),
+        _ => {
+            errors.at(
+                list,
+                "`ip_extractor` needs both `field_name = \"...\"` and `pattern = ...`",
             );
             None
         }
@@ -196,6 +311,41 @@ mod tests {
     }
 
     #[test]
+    fn reads_maas_metadata() {
+        let (args, errors) = parse(quote!(
+            description = "d",
+            name = "redfish",
+            chassis = true,
+            queryable = false,
+            ip_extractor(
+                field_name = "power_address",
+                pattern = maaspd::ip_extractor::URL
+            )
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.name.unwrap().value(), "redfish");
+        assert_eq!(args.chassis.value(), Some(true));
+        assert_eq!(args.queryable.value(), Some(false));
+        let extractor = args.ip_extractor.unwrap();
+        assert_eq!(extractor.field_name.value(), "power_address");
+        assert_eq!(
+            extractor.pattern.to_token_stream().to_string(),
+            "maaspd :: ip_extractor :: URL"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_metadata() {
+        let (_, errors) = parse(quote!(
+            description = "d",
+            name = "Red Fish",
+            ip_extractor(field_name = "power_address"),
+            ip_extractor = "x"
+        ));
+        assert_eq!(errors.len(), 3, "{errors:?}");
+    }
+
+    #[test]
     fn defaults() {
         let (args, errors) = parse(quote!(description = "d"));
         assert!(errors.is_empty());
@@ -241,7 +391,7 @@ mod tests {
                 "`probe` takes `true` or `false`: `probe = true`",
                 "duplicate `probe`",
                 "unknown argument `descripton`: did you mean `description`?",
-                "unknown argument `colour`: expected one of `description`, `probe`, `boot_order`, `main`",
+                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `ip_extractor`, `main`",
                 "expected `key = value`, e.g. `probe = true`",
             ]
         );

@@ -37,6 +37,12 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             impl ::maaspd::__private::Probe for #driver { #method }
         }
     });
+    let power_reset = methods.get(Method::PowerReset).map(|_| {
+        let method = forward(Method::PowerReset);
+        quote! {
+            impl ::maaspd::__private::PowerReset for #driver { #method }
+        }
+    });
     let set_boot_order = methods.get(Method::SetBootOrder).map(|found| {
         let (name, output, devices) = (&found.ident, &found.output, &found.argument);
         quote! {
@@ -51,6 +57,12 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         quote! {
             const PROBE: ::core::option::Option<::maaspd::ProbeFn<Self>> =
                 ::core::option::Option::Some(<Self as ::maaspd::__private::Probe>::probe);
+        }
+    });
+    let power_reset_const = power_reset.as_ref().map(|_| {
+        quote! {
+            const POWER_RESET: ::core::option::Option<::maaspd::PowerResetFn<Self>> =
+                ::core::option::Option::Some(<Self as ::maaspd::__private::PowerReset>::power_reset);
         }
     });
     let set_boot_order_const = set_boot_order.as_ref().map(|_| {
@@ -82,6 +94,39 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             },
         ),
     };
+    let name = match &args.name {
+        Some(name) => quote!(#name),
+        None => quote! {
+            match ::core::option_env!("CARGO_BIN_NAME") {
+                ::core::option::Option::Some(name) => name,
+                ::core::option::Option::None => ::core::env!("CARGO_PKG_NAME"),
+            }
+        },
+    };
+    let flag = |flag: &super::args::Flag, default: bool| flag.value().unwrap_or(default);
+    let (chassis, queryable) = (flag(&args.chassis, false), flag(&args.queryable, true));
+    let (ip_extractor, field_check) = match &args.ip_extractor {
+        Some(extractor) => {
+            let (field_name, pattern) = (&extractor.field_name, &extractor.pattern);
+            // The setting must exist: a field access, reported at the author's string.
+            let field = syn::Ident::new(&field_name.value(), field_name.span());
+            let parameters_type = &parameters;
+            (
+                quote! {
+                    ::core::option::Option::Some(::maaspd::IpExtractor {
+                        field_name: #field_name,
+                        pattern: #pattern,
+                    })
+                },
+                quote! {
+                    fn __ip_extractor_field_exists(parameters: &#parameters_type) {
+                        let _ = &parameters.#field;
+                    }
+                },
+            )
+        }
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
     let main = (args.main.value() == Some(true)).then(|| {
         quote! {
             fn main() -> ::std::process::ExitCode {
@@ -96,14 +141,15 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             impl ::maaspd::PowerDriver for #driver {
                 type Parameters = #parameters;
 
-                const NAME: &'static str = match ::core::option_env!("CARGO_BIN_NAME") {
-                    ::core::option::Option::Some(name) => name,
-                    ::core::option::Option::None => ::core::env!("CARGO_PKG_NAME"),
-                };
+                const NAME: &'static str = #name;
                 const DESCRIPTION: &'static str = #description;
                 const VERSION: &'static str = ::core::env!("CARGO_PKG_VERSION");
+                const CHASSIS: bool = #chassis;
+                const QUERYABLE: bool = #queryable;
+                const IP_EXTRACTOR: ::core::option::Option<::maaspd::IpExtractor> = #ip_extractor;
                 #probe_const
                 #set_boot_order_const
+                #power_reset_const
 
                 #from_parameters
                 #power_on
@@ -113,6 +159,8 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
 
             #probe
             #set_boot_order
+            #power_reset
+            #field_check
         };
 
         #main

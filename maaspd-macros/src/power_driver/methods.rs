@@ -16,23 +16,27 @@ pub(crate) enum Method {
     PowerQuery,
     Probe,
     SetBootOrder,
+    /// Optional, undeclared: without it, reset is a power cycle.
+    PowerReset,
 }
 
 impl Method {
-    pub(crate) const ALL: [Method; 5] = [
+    pub(crate) const ALL: [Method; 6] = [
         Method::PowerOn,
         Method::PowerOff,
         Method::PowerQuery,
         Method::Probe,
         Method::SetBootOrder,
+        Method::PowerReset,
     ];
 
-    const NAMES: [&'static str; 5] = [
+    const NAMES: [&'static str; 6] = [
         "power_on",
         "power_off",
         "power_query",
         "probe",
         "set_boot_order",
+        "power_reset",
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Method {
             Method::SetBootOrder => {
                 "fn set_boot_order(&self, devices: &[maaspd::BootDevice]) -> maaspd::Result<()>"
             }
+            Method::PowerReset => "fn power_reset(&self) -> maaspd::Result<()>",
         }
     }
 
@@ -86,7 +91,7 @@ pub(crate) struct Constructor {
 /// What the `impl` block holds.
 #[derive(Default)]
 pub(crate) struct Methods {
-    found: [Option<Found>; 5],
+    found: [Option<Found>; 6],
     pub(crate) constructor: Option<Constructor>,
     /// Actions a misspelt method was taken for: not reported again as missing.
     suggested: Vec<Method>,

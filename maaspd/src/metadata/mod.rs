@@ -1,0 +1,119 @@
+//! The driver described in MAAS's own form (what `DRIVER metadata` prints and the
+//! service's `GET /metadata` answers), derived from the attribute and from the same
+//! parameters schema as `schema`: an author never writes a setting twice.
+
+mod setting;
+
+use serde::Serialize;
+
+use crate::{Action, IpExtractor, PowerDriver, schema};
+pub use setting::{FieldType, Scope, Setting};
+
+/// MAAS's description of a driver.
+///
+/// ```
+/// # use maaspd::PowerState;
+/// /// Settings of the lamp.
+/// #[maaspd::parameters]
+/// struct Lamp {
+///     /// Lamp address
+///     ///
+///     /// Where the lamp's controller listens.
+///     power_address: String,
+/// }
+/// #[maaspd::power_driver(
+///     description = "A lamp",
+///     name = "lamp",
+///     ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY),
+///     main = false,
+/// )]
+/// impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// }
+///
+/// let metadata = maaspd::metadata::Metadata::of::<Lamp>();
+/// assert_eq!(metadata.name, "lamp");
+/// assert_eq!(metadata.settings[0].label, "Lamp address");
+/// assert!(metadata.settings[0].required);
+/// assert_eq!(metadata.actions, ["query", "on", "off", "cycle", "reset"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metadata {
+    /// MAAS's name of the driver, e.g. `redfish`.
+    pub name: &'static str,
+    /// One line saying what the driver drives.
+    pub description: &'static str,
+    /// The driver crate's version.
+    pub version: &'static str,
+    /// The service endpoints the driver answers: `query`, `on`, `off`, `cycle`,
+    /// `reset`, then `set-boot-order` and `probe` when it offers them.
+    pub actions: Vec<&'static str>,
+    /// The settings, in the order the parameters struct declares them.
+    pub settings: Vec<Setting>,
+    /// What the driver can do.
+    pub capabilities: Capabilities,
+    /// Which setting holds the BMC's address.
+    pub ip_extractor: Option<IpExtractor>,
+}
+
+/// What a driver can do, as MAAS asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// MAAS may query the power state.
+    pub queryable: bool,
+    /// One BMC drives several machines.
+    pub chassis: bool,
+    /// `probe` lists the machines behind the BMC.
+    pub can_probe: bool,
+    /// `set_boot_order` is offered.
+    pub can_set_boot_order: bool,
+}
+
+impl Metadata {
+    /// The metadata of driver `D`.
+    ///
+    /// ```
+    /// # use maaspd::PowerState;
+    /// # #[maaspd::parameters] struct Lamp {}
+    /// # #[maaspd::power_driver(description = "A lamp", queryable = false, main = false)]
+    /// # impl Lamp {
+    /// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+    /// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+    /// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::Unknown) }
+    /// # }
+    /// let metadata = maaspd::metadata::Metadata::of::<Lamp>();
+    /// assert!(!metadata.capabilities.queryable);
+    /// assert_eq!(metadata.actions, ["on", "off", "cycle", "reset"]);
+    /// ```
+    pub fn of<D: PowerDriver>() -> Metadata {
+        let capabilities = Capabilities {
+            queryable: D::QUERYABLE,
+            chassis: D::CHASSIS,
+            can_probe: D::supports(Action::Probe),
+            can_set_boot_order: D::supports(Action::SetBootOrder),
+        };
+        let actions = [
+            ("query", capabilities.queryable),
+            ("on", true),
+            ("off", true),
+            ("cycle", true),
+            ("reset", true),
+            ("set-boot-order", capabilities.can_set_boot_order),
+            ("probe", capabilities.can_probe),
+        ]
+        .into_iter()
+        .filter_map(|(action, offered)| offered.then_some(action))
+        .collect();
+        Metadata {
+            name: D::NAME,
+            description: D::DESCRIPTION,
+            version: D::VERSION,
+            actions,
+            settings: setting::from_schema(&schema::parameters_schema::<D>()),
+            capabilities,
+            ip_extractor: D::IP_EXTRACTOR,
+        }
+    }
+}

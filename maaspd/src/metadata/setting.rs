@@ -1,0 +1,296 @@
+//! One MAAS setting, read off one property of the parameters schema.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One of a driver's settings, in MAAS's form (`make_setting_field`).
+///
+/// ```
+/// use maaspd::metadata::{FieldType, Scope, Setting};
+/// # use maaspd::PowerState;
+/// /// BMC settings.
+/// #[maaspd::parameters]
+/// struct Bmc {
+///     /// Node ID
+///     ///
+///     /// The system's ID on the BMC.
+///     #[maaspd(scope = "node")]
+///     #[serde(default)]
+///     node_id: String,
+///     /// BMC password
+///     #[serde(default)]
+///     power_pass: maaspd::Secret,
+/// }
+/// # #[maaspd::power_driver(description = "A BMC", main = false)]
+/// # impl Bmc {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let settings = maaspd::metadata::Metadata::of::<Bmc>().settings;
+/// assert_eq!(settings[0].scope, Scope::Node);
+/// assert!(!settings[0].required);
+/// assert_eq!(settings[1].field_type, FieldType::Password);
+/// assert!(settings[1].secret);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    /// The key in `driverParameters`.
+    pub name: String,
+    /// The short label MAAS shows: the doc comment's title, else its first line.
+    pub label: String,
+    /// How MAAS shows and checks the value.
+    pub field_type: FieldType,
+    /// Whether the setting must be given.
+    pub required: bool,
+    /// Whether the value belongs to the BMC or to one machine behind it.
+    pub scope: Scope,
+    /// Whether the value is a password, token or key.
+    pub secret: bool,
+    /// The default value, as a string (`""` when there is none).
+    pub default: String,
+    /// `[value, label]` pairs, for `choice` and `multiple_choice`.
+    pub choices: Vec<[String; 2]>,
+}
+
+/// MAAS's field types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Free text (also numbers: MAAS has no number field).
+    String,
+    /// One of `choices`.
+    Choice,
+    /// Several of `choices`.
+    MultipleChoice,
+    /// Hidden text.
+    Password,
+    /// An IP address.
+    IpAddress,
+    /// A MAC address.
+    MacAddress,
+}
+
+/// Where a setting's value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Shared by every machine behind the BMC.
+    Bmc,
+    /// Proper to one machine (`#[maaspd(scope = "node")]`).
+    Node,
+}
+
+/// The settings of a parameters schema, in the order of its properties.
+pub(crate) fn from_schema(schema: &Value) -> Vec<Setting> {
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let property = resolve(schema, property);
+            let own_choices = choices(&property);
+            let items = property
+                .get("items")
+                .map(|items| resolve(schema, items))
+                .unwrap_or_default();
+            let item_choices = choices(&items);
+            let secret = property.get("writeOnly") == Some(&Value::Bool(true));
+            let field_type = match property.get("x-maas-field-type").and_then(Value::as_str) {
+                Some(declared) => field_type(declared),
+                None if secret => FieldType::Password,
+                None if !own_choices.is_empty() => FieldType::Choice,
+                None if !item_choices.is_empty() => FieldType::MultipleChoice,
+                None => FieldType::String,
+            };
+            Setting {
+                name: name.clone(),
+                label: label(name, &property),
+                field_type,
+                required: required.contains(&name.as_str()),
+                scope: match property.get("x-maas-scope").and_then(Value::as_str) {
+                    Some("node") => Scope::Node,
+                    _ => Scope::Bmc,
+                },
+                secret,
+                default: property.get("default").map(as_text).unwrap_or_default(),
+                choices: if own_choices.is_empty() {
+                    item_choices
+                } else {
+                    own_choices
+                },
+            }
+        })
+        .collect()
+}
+
+/// The property with `$ref` followed, and an `Option`'s null branch dropped; its own
+/// keys (doc comment, default) win over the referenced definition's.
+fn resolve(root: &Value, property: &Value) -> Map<String, Value> {
+    let mut own = property.as_object().cloned().unwrap_or_default();
+    for combinator in ["anyOf", "oneOf"] {
+        let Some(branches) = own.get(combinator).and_then(Value::as_array) else {
+            continue;
+        };
+        let not_null: Vec<&Value> = branches
+            .iter()
+            .filter(|branch| branch.get("type") != Some(&Value::from("null")))
+            .collect();
+        if let [single] = not_null.as_slice()
+            && not_null.len() < branches.len()
+        {
+            let branch = resolve(root, single);
+            own.remove(combinator);
+            for (key, value) in branch {
+                own.entry(key).or_insert(value);
+            }
+        }
+    }
+    if let Some(reference) = own.remove("$ref").as_ref().and_then(Value::as_str) {
+        let target = reference
+            .strip_prefix("#/")
+            .map(|path| path.split('/').fold(root, |value, key| &value[key]))
+            .unwrap_or(&Value::Null);
+        for (key, value) in resolve(root, target) {
+            own.entry(key).or_insert(value);
+        }
+    }
+    own
+}
+
+/// `enum: [...]`, or `oneOf` of `const`s with their doc comments as labels.
+fn choices(schema: &Map<String, Value>) -> Vec<[String; 2]> {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values
+            .iter()
+            .filter(|value| !value.is_null())
+            .map(|value| [as_text(value), as_text(value)])
+            .collect();
+    }
+    let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let consts: Vec<[String; 2]> = branches
+        .iter()
+        .filter_map(|branch| {
+            let value = as_text(branch.get("const")?);
+            let label = ["title", "description"]
+                .iter()
+                .find_map(|key| branch.get(*key).and_then(Value::as_str))
+                .map_or_else(|| value.clone(), str::to_owned);
+            Some([value, label])
+        })
+        .collect();
+    if consts.len() == branches.len() {
+        consts
+    } else {
+        Vec::new()
+    }
+}
+
+fn label(name: &str, property: &Map<String, Value>) -> String {
+    let from_title = property.get("title").and_then(Value::as_str);
+    let from_description = property
+        .get("description")
+        .and_then(Value::as_str)
+        .and_then(|text| text.lines().next());
+    from_title
+        .or(from_description)
+        .unwrap_or(name)
+        .trim()
+        .to_owned()
+}
+
+fn field_type(declared: &str) -> FieldType {
+    match declared {
+        "choice" => FieldType::Choice,
+        "multiple_choice" => FieldType::MultipleChoice,
+        "password" => FieldType::Password,
+        "ip_address" => FieldType::IpAddress,
+        "mac_address" => FieldType::MacAddress,
+        // `#[maaspd(field_type = ...)]` accepts only MAAS's names.
+        _ => FieldType::String,
+    }
+}
+
+/// MAAS keeps defaults and choices as strings.
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_a_property_of_each_kind() {
+        let schema = json!({
+            "type": "object",
+            "required": ["address"],
+            "properties": {
+                "address": {"type": "string", "title": "BMC address", "description": "Where."},
+                "mode": {"$ref": "#/$defs/Mode", "description": "Off mode", "default": "hard"},
+                "verify": {"anyOf": [{"$ref": "#/$defs/YesNo"}, {"type": "null"}]},
+                "pass": {"type": "string", "writeOnly": true},
+                "mac": {"type": "string", "x-maas-field-type": "mac_address", "x-maas-scope": "node"},
+                "port": {"type": "integer", "default": 623},
+                "features": {"type": "array", "items": {"enum": ["a", "b"]}},
+            },
+            "$defs": {
+                "Mode": {"oneOf": [
+                    {"const": "soft", "description": "Ask the OS"},
+                    {"const": "hard"},
+                ]},
+                "YesNo": {"type": "string", "enum": ["n", "y"]},
+            },
+        });
+        let settings = from_schema(&schema);
+        let names: Vec<_> = settings.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "address", "mode", "verify", "pass", "mac", "port", "features"
+            ]
+        );
+        let [address, mode, verify, pass, mac, port, features] = &settings[..] else {
+            unreachable!()
+        };
+        assert_eq!(
+            (address.label.as_str(), address.required),
+            ("BMC address", true)
+        );
+        assert_eq!(mode.field_type, FieldType::Choice);
+        assert_eq!(mode.default, "hard");
+        assert_eq!(mode.label, "Off mode");
+        assert_eq!(
+            mode.choices,
+            [
+                ["soft".to_string(), "Ask the OS".to_string()],
+                ["hard".to_string(), "hard".to_string()]
+            ]
+        );
+        assert_eq!(verify.field_type, FieldType::Choice);
+        assert_eq!(verify.choices.len(), 2);
+        assert_eq!(verify.label, "verify");
+        assert_eq!((pass.field_type, pass.secret), (FieldType::Password, true));
+        assert_eq!(
+            (mac.field_type, mac.scope),
+            (FieldType::MacAddress, Scope::Node)
+        );
+        assert_eq!(
+            (port.field_type, port.default.as_str()),
+            (FieldType::String, "623")
+        );
+        assert_eq!(features.field_type, FieldType::MultipleChoice);
+    }
+}

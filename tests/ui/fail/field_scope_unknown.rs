@@ -1,0 +1,15 @@
+// `#[maaspd(scope = ...)]` with a scope MAAS does not know.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {
+    #[maaspd(scope = "rack")]
+    power_address: String,
+}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}

@@ -1,0 +1,15 @@
+// `power_reset` returning the wrong type: rustc reports it at the return type.
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {
+    
+}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+    fn power_reset(&self) -> Result<bool> { Ok(true) }
+}
