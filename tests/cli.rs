@@ -195,8 +195,8 @@ fn parameter_errors_name_the_field() {
         ),
         // The fixture opts into strictness with #[serde(deny_unknown_fields)].
         (
-            br#"{"driverParameters": {"machines": 2, "system_id": "x"}}"#,
-            "driverParameters.system_id: unknown field `system_id`, expected one of `machines`, `fail`, `panic`",
+            br#"{"driverParameters": {"machines": 2, "power_address": "x"}}"#,
+            "driverParameters.power_address: unknown field `power_address`, expected one of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `power_pass`, `system_id`",
         ),
     ];
     for (input, message) in cases {
@@ -371,6 +371,7 @@ Commands:
   power_reset     Reset the machine (a power cycle unless the driver has its own reset)
   probe           Probe chassis for a list of controlled machines (Not supported by this driver)
   set_boot_order  Reorder boot sources (Not supported by this driver)
+  serve           Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM
 
 Options:
   -h, --help     Print help

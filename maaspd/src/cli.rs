@@ -17,6 +17,8 @@ use crate::{Action, PowerDriver, document, input, panic_guard, schema};
 
 const SCHEMA: &str = "schema";
 const METADATA: &str = "metadata";
+#[cfg(feature = "service")]
+const SERVE: &str = "serve";
 const INPUT: &str = "INPUT";
 
 /// Runs the driver's command line on this process's arguments and standard streams.
@@ -41,11 +43,13 @@ const INPUT: &str = "INPUT";
 /// ```
 pub fn main<D: PowerDriver>() -> ExitCode {
     panic_guard::install_quiet_hook();
+    // Unlocked handles: `serve` logs from other threads, which a lock held here for the
+    // whole run would block forever.
     let status = run::<D>(
         std::env::args_os(),
-        &mut io::stdin().lock(),
-        &mut io::stdout().lock(),
-        &mut io::stderr().lock(),
+        &mut io::stdin(),
+        &mut io::stdout(),
+        &mut io::stderr(),
     );
     ExitCode::from(status)
 }
@@ -88,6 +92,10 @@ pub fn run<D: PowerDriver>(
     let Some((name, arguments)) = matches.subcommand() else {
         unreachable!("clap enforces subcommand_required")
     };
+    #[cfg(feature = "service")]
+    if name == SERVE {
+        return serve::<D>(arguments, stderr);
+    }
     let description = match name {
         SCHEMA => Some(schema::parameters_schema::<D>()),
         METADATA => Some(serde_json::json!(Metadata::of::<D>())),
@@ -131,14 +139,87 @@ pub(crate) fn command<D: PowerDriver>() -> Command {
                 .default_value(input::STDIN),
         )
     });
-    Command::new(D::NAME)
+    let command = Command::new(D::NAME)
         .about(format!("{} — A power driver used in MAAS", D::DESCRIPTION))
         .version(D::VERSION)
         .subcommand_required(true)
         .disable_help_subcommand(true)
         .subcommand(Command::new(SCHEMA).about("Print the JSON Schema of the driver parameters"))
         .subcommand(Command::new(METADATA).about("Print the driver's description in MAAS's form"))
-        .subcommands(actions)
+        .subcommands(actions);
+    #[cfg(feature = "service")]
+    let command = command.subcommand(serve_command::<D>());
+    command
+}
+
+#[cfg(feature = "service")]
+fn serve_command<D: PowerDriver>() -> Command {
+    use crate::service;
+    let socket = service::Options::for_driver::<D>().socket;
+    Command::new(SERVE)
+        .about("Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM")
+        .arg(
+            Arg::new("socket")
+                .long("socket")
+                .value_name("PATH")
+                .value_parser(value_parser!(PathBuf))
+                .help(format!(
+                    "The socket to listen on [default: {}]",
+                    socket.display()
+                )),
+        )
+        .arg(
+            Arg::new("workers")
+                .long("workers")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help(format!(
+                    "How many actions may run at once [default: {}]",
+                    service::DEFAULT_WORKERS
+                )),
+        )
+        .arg(
+            Arg::new("timeout")
+                .long("timeout")
+                .value_name("SECONDS")
+                .value_parser(seconds)
+                .help(format!(
+                    "How long an action may take before its request is answered 503 [default: {}]",
+                    service::DEFAULT_TIMEOUT.as_secs()
+                )),
+        )
+}
+
+/// A positive number of seconds, fractions allowed.
+#[cfg(feature = "service")]
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err("expected a positive number of seconds".into()),
+    }
+}
+
+#[cfg(feature = "service")]
+fn serve<D: PowerDriver>(arguments: &ArgMatches, stderr: &mut dyn Write) -> u8 {
+    let mut options = crate::service::Options::for_driver::<D>();
+    if let Some(socket) = arguments.get_one::<PathBuf>("socket") {
+        options.socket = socket.clone();
+    }
+    if let Some(workers) = arguments.get_one::<u32>("workers") {
+        options.workers = *workers as usize;
+    }
+    if let Some(timeout) = arguments.get_one::<std::time::Duration>("timeout") {
+        options.timeout = *timeout;
+    }
+    match crate::service::serve::<D>(options) {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {error}");
+            1
+        }
+    }
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ pub type PowerResetFn<D> = fn(&D) -> Result<()>;
     message = "`{Self}` is not a power driver",
     note = "annotate its `impl` block with `#[maaspd::power_driver(description = \"...\")]`"
 )]
-pub trait PowerDriver: Sized {
+pub trait PowerDriver: Sized + 'static {
     /// What `driverParameters` deserialises into: `Self`, or the argument of `new`.
     type Parameters: Parameters;
 

@@ -62,6 +62,8 @@ mod probed_system;
 mod response;
 mod schema;
 mod secret;
+#[cfg(feature = "service")]
+pub mod service;
 pub mod testing;
 
 #[cfg(test)]

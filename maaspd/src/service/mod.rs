@@ -1,0 +1,126 @@
+//! `DRIVER serve`: the driver as a long-running service speaking HTTP/1.1 on a UNIX
+//! socket, as MAAS's power-driver extraction spec describes (`GET /metadata`,
+//! `POST /query`, `/on`, `/off`, `/cycle`, `/reset`, `/set-boot-order`, and `/probe`).
+//!
+//! Each request builds the driver from its `context` and runs the action on tokio's
+//! blocking pool, bounded by a number of workers and a deadline, so one slow BMC never
+//! holds up another machine.
+
+mod reply;
+mod request;
+mod routes;
+mod socket;
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::{PowerDriver, panic_guard};
+
+/// How the service runs.
+///
+/// ```
+/// # use maaspd::PowerState;
+/// # #[maaspd::parameters] struct Lamp {}
+/// # #[maaspd::power_driver(description = "A lamp", name = "lamp", main = false)]
+/// # impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let options = maaspd::service::Options::for_driver::<Lamp>();
+/// assert_eq!(options.socket.to_str(), Some("/run/maas/power-drivers/lamp.sock"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The UNIX socket to listen on.
+    pub socket: PathBuf,
+    /// How many actions may run at once; further requests wait their turn.
+    pub workers: usize,
+    /// How long one action may take before the request is answered 503.
+    pub timeout: Duration,
+}
+
+/// Where MAAS's agent looks for driver sockets (the spec's directory).
+pub const SOCKET_DIRECTORY: &str = "/run/maas/power-drivers";
+
+/// Actions running at once, by default: 1,000 queries of 200 ms each take a second.
+pub const DEFAULT_WORKERS: usize = 256;
+
+/// MAAS's client gives up on a request after 10 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Options {
+    /// The defaults for driver `D`: `/run/maas/power-drivers/NAME.sock`, 256 workers,
+    /// a 10 s deadline.
+    pub fn for_driver<D: PowerDriver>() -> Options {
+        Options {
+            socket: PathBuf::from(SOCKET_DIRECTORY).join(format!("{}.sock", D::NAME)),
+            workers: DEFAULT_WORKERS,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// What every request handler shares.
+struct Shared {
+    workers: Semaphore,
+    timeout: Duration,
+}
+
+/// Serves driver `D` until SIGTERM or SIGINT, then finishes the requests in flight and
+/// removes the socket.
+///
+/// Fails when the socket cannot be taken: another server listens on it, or the path
+/// is not a socket.
+pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
+    panic_guard::install_quiet_hook();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // Room for the workers, plus actions that overran their deadline and still run.
+        .max_blocking_threads(options.workers.saturating_mul(2).max(4))
+        .enable_all()
+        .build()?;
+    runtime.block_on(run::<D>(options))
+}
+
+async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
+    let socket = socket::Bound::bind(&options.socket)?;
+    let shared = Arc::new(Shared {
+        workers: Semaphore::new(options.workers.max(1)),
+        timeout: options.timeout,
+    });
+    eprintln!(
+        "{}: serving on {} ({} workers, {} s deadline)",
+        D::NAME,
+        options.socket.display(),
+        options.workers,
+        options.timeout.as_secs_f64()
+    );
+    axum::serve(socket.listener()?, routes::router::<D>(shared))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    eprintln!(
+        "{}: stopped; removing {}",
+        D::NAME,
+        options.socket.display()
+    );
+    drop(socket);
+    Ok(())
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(terminate) => terminate,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

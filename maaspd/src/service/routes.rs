@@ -1,0 +1,162 @@
+//! The endpoints, and the bounded, deadlined run of an action behind each.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::Shared;
+use super::reply::Reply;
+use super::request;
+use crate::execute::execute;
+use crate::metadata::Metadata;
+use crate::{Action, Error, PowerDriver};
+
+/// A request body holds one machine's parameters: anything bigger is refused (413).
+const MAX_BODY: usize = 64 * 1024;
+
+/// The endpoints of the spec, and `/probe`, maaspd's addition.
+const ENDPOINTS: [(&str, Action); 7] = [
+    ("/query", Action::PowerQuery),
+    ("/on", Action::PowerOn),
+    ("/off", Action::PowerOff),
+    ("/cycle", Action::PowerCycle),
+    ("/reset", Action::PowerReset),
+    ("/set-boot-order", Action::SetBootOrder),
+    ("/probe", Action::Probe),
+];
+
+pub(super) fn router<D: PowerDriver>(shared: Arc<Shared>) -> Router {
+    let mut router = Router::new().route("/metadata", get(metadata::<D>));
+    for (path, action) in ENDPOINTS {
+        let shared = shared.clone();
+        router = router.route(
+            path,
+            post(move |body: Result<Bytes, BytesRejection>| {
+                run_action::<D>(path, action, shared, body)
+            }),
+        );
+    }
+    router
+        .fallback(not_found::<D>)
+        .method_not_allowed_fallback(method_not_allowed::<D>)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+async fn metadata<D: PowerDriver>() -> Reply {
+    let started = Instant::now();
+    let reply = Reply {
+        status: StatusCode::OK,
+        body: json!(Metadata::of::<D>()),
+        summary: "ok".into(),
+    };
+    log::<D>("GET", "/metadata", None, &reply, started);
+    reply
+}
+
+async fn run_action<D: PowerDriver>(
+    path: &'static str,
+    action: Action,
+    shared: Arc<Shared>,
+    body: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let started = Instant::now();
+    let request = match body {
+        Ok(body) => request::parse(&body).map_err(|error| Reply::error(&error)),
+        Err(rejection) => Err(Reply::refused(
+            rejection.status(),
+            "invalid_request",
+            &rejection.body_text(),
+        )),
+    };
+    let (system_id, reply) = match request {
+        Ok(request) => {
+            let reply = run_bounded::<D>(action, request.document, &shared).await;
+            (Some(request.system_id), reply)
+        }
+        Err(reply) => (None, reply),
+    };
+    log::<D>("POST", path, system_id.as_deref(), &reply, started);
+    reply
+}
+
+/// Waits for a worker, then runs the action on the blocking pool; past the deadline the
+/// request is answered 503 and the worker freed for the next (the action itself cannot
+/// be interrupted and finishes on its own).
+async fn run_bounded<D: PowerDriver>(
+    action: Action,
+    document: serde_json::Value,
+    shared: &Shared,
+) -> Reply {
+    let Ok(_worker) = shared.workers.acquire().await else {
+        return Reply::error(&Error::conn("the service is stopping"));
+    };
+    let task = tokio::task::spawn_blocking(move || execute::<D>(action, || Ok(document)));
+    match tokio::time::timeout(shared.timeout, task).await {
+        Ok(Ok(response)) => Reply::from_response(&response),
+        // Panics are caught inside `execute`: this is the runtime shutting down.
+        Ok(Err(error)) => Reply::error(&Error::fatal(format!("the action was lost: {error}"))),
+        Err(_) => Reply::error(&Error::conn(format!(
+            "timed out after {} s",
+            shared.timeout.as_secs_f64()
+        ))),
+    }
+}
+
+async fn not_found<D: PowerDriver>(method: Method, uri: Uri) -> Reply {
+    let started = Instant::now();
+    let endpoints: Vec<&str> = ENDPOINTS.iter().map(|(path, _)| *path).collect();
+    let reply = Reply::refused(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!(
+            "no endpoint {}: expected GET /metadata or POST {}",
+            uri.path(),
+            endpoints.join(", ")
+        ),
+    );
+    log::<D>(method.as_str(), uri.path(), None, &reply, started);
+    reply
+}
+
+async fn method_not_allowed<D: PowerDriver>(method: Method, uri: Uri) -> Reply {
+    let started = Instant::now();
+    let expected = if uri.path() == "/metadata" {
+        "GET"
+    } else {
+        "POST"
+    };
+    let reply = Reply::refused(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("{} takes {expected}, not {method}", uri.path()),
+    );
+    log::<D>(method.as_str(), uri.path(), None, &reply, started);
+    reply
+}
+
+/// One line per request on stderr. Never the body: `context` holds passwords.
+fn log<D: PowerDriver>(
+    method: &str,
+    path: &str,
+    system_id: Option<&str>,
+    reply: &Reply,
+    started: Instant,
+) {
+    let machine = system_id
+        .map(|id| format!(" system_id={id}"))
+        .unwrap_or_default();
+    eprintln!(
+        "{}: {method} {path}{machine} -> {} {} ({} ms)",
+        D::NAME,
+        reply.status.as_u16(),
+        reply.summary,
+        started.elapsed().as_millis()
+    );
+}
