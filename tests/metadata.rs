@@ -10,7 +10,14 @@ use maaspd::serde_json::{Value, json};
 use maaspd::{PowerState, Result, Secret};
 
 /// Every example that builds a driver binary.
-const EXAMPLES: &[&str] = &["abstract", "fixture-chassis", "webhook"];
+const EXAMPLES: &[&str] = &[
+    "abstract",
+    "fixture-chassis",
+    "webhook",
+    "redfish",
+    "ipmi",
+    "virsh",
+];
 
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`
 /// define it.
@@ -59,7 +66,7 @@ fn maas_metadata_schema() -> Value {
                     "required": {"type": "boolean"},
                     "scope": {"enum": ["bmc", "node"]},
                     "secret": {"type": "boolean"},
-                    "default": {"type": "string"},
+                    "default": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
                     "choices": {"type": "array", "items": {
                         "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"},
                     }},
@@ -284,7 +291,7 @@ fn settings_follow_maas_rules() {
     assert_eq!(
         (
             timeout.field_type,
-            timeout.default.as_str(),
+            timeout.default.as_str().unwrap(),
             timeout.label.as_str()
         ),
         (FieldType::String, "20", "Session timeout in seconds.")

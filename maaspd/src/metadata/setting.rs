@@ -47,8 +47,9 @@ pub struct Setting {
     pub scope: Scope,
     /// Whether the value is a password, token or key.
     pub secret: bool,
-    /// The default value, as a string (`""` when there is none).
-    pub default: String,
+    /// The default value: a string (`""` when there is none), or for a
+    /// `multiple_choice` the list of chosen values, as MAAS keeps them.
+    pub default: Value,
     /// `[value, label]` pairs, for `choice` and `multiple_choice`.
     pub choices: Vec<[String; 2]>,
 }
@@ -118,7 +119,7 @@ pub(crate) fn from_schema(schema: &Value) -> Vec<Setting> {
                     _ => Scope::Bmc,
                 },
                 secret,
-                default: property.get("default").map(as_text).unwrap_or_default(),
+                default: default(property.get("default")),
                 choices: if own_choices.is_empty() {
                     item_choices
                 } else {
@@ -218,6 +219,18 @@ fn field_type(declared: &str) -> FieldType {
     }
 }
 
+/// A default as MAAS keeps it: text, or a list of texts.
+fn default(value: Option<&Value>) -> Value {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| Value::from(as_text(item)))
+            .collect(),
+        Some(value) => Value::from(as_text(value)),
+        None => Value::from(""),
+    }
+}
+
 /// MAAS keeps defaults and choices as strings.
 fn as_text(value: &Value) -> String {
     match value {
@@ -244,7 +257,7 @@ mod tests {
                 "pass": {"type": "string", "writeOnly": true},
                 "mac": {"type": "string", "x-maas-field-type": "mac_address", "x-maas-scope": "node"},
                 "port": {"type": "integer", "default": 623},
-                "features": {"type": "array", "items": {"enum": ["a", "b"]}},
+                "features": {"type": "array", "items": {"enum": ["a", "b"]}, "default": ["b"]},
             },
             "$defs": {
                 "Mode": {"oneOf": [
@@ -270,7 +283,7 @@ mod tests {
             ("BMC address", true)
         );
         assert_eq!(mode.field_type, FieldType::Choice);
-        assert_eq!(mode.default, "hard");
+        assert_eq!(mode.default, json!("hard"));
         assert_eq!(mode.label, "Off mode");
         assert_eq!(
             mode.choices,
@@ -288,9 +301,11 @@ mod tests {
             (FieldType::MacAddress, Scope::Node)
         );
         assert_eq!(
-            (port.field_type, port.default.as_str()),
+            (port.field_type, port.default.as_str().unwrap()),
             (FieldType::String, "623")
         );
         assert_eq!(features.field_type, FieldType::MultipleChoice);
+        assert_eq!(features.default, json!(["b"]));
+        assert_eq!(address.default, json!(""));
     }
 }

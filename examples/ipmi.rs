@@ -1,0 +1,820 @@
+//! MAAS's IPMI power driver (`ipmi`), written with maaspd. Like MAAS's own
+//! (`src/provisioningserver/drivers/power/ipmi.py` in canonical/maas), it drives the BMC
+//! through FreeIPMI (Debian package `freeipmi-tools`), with the same settings, the same
+//! command lines and the same reading of FreeIPMI's answers:
+//!
+//! ```text
+//! common:     [-W FLAGS] [--driver-type LAN|LAN_2_0] -h ADDRESS [-u USER] -p PASSWORD
+//!             [-k K_G] [-I CIPHER_SUITE_ID] -l PRIVILEGE_LEVEL
+//! power_on:   ipmi-chassis-config COMMON --commit --filename FILE   (next boot: PXE)
+//!             ipmipower COMMON --cycle --on-if-off
+//! power_off:  ipmipower COMMON --off            (--soft with power_off_mode "soft")
+//! power_query ipmipower COMMON --stat
+//! ```
+//!
+//! A K_g key the BMC rejects is dropped and the action tried once more, as MAAS does.
+//! maaspd's additions: `session_timeout` (unset by default, as MAAS passes none); an
+//! answer that is neither `on` nor `off` (`ok` for a power change) is an `actionError`
+//! where MAAS would return the raw text; settings ipmipower refuses before sending
+//! anything (a password too long, a USER privilege level for a power change) are a
+//! `settingsError` where MAAS reports a generic failure.
+//!
+//! ```text
+//! echo '{"driverParameters": {"power_address": "10.0.0.5", "power_user": "maas",
+//!        "power_pass": "..."}}' | cargo run --example ipmi -- power_query
+//! ```
+
+use std::ffi::OsString;
+use std::io::{ErrorKind, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use maaspd::{Error, ErrorCode, PowerState, Result, Secret};
+
+/// IPMI
+///
+/// A machine's BMC, reached over the network with IPMI through FreeIPMI's ipmipower
+/// (MAAS's `ipmi` power type).
+#[maaspd::parameters]
+struct Settings {
+    /// Power driver
+    ///
+    /// The IPMI version to speak: ipmipower's `--driver-type`.
+    #[serde(default)]
+    power_driver: IpmiVersion,
+    /// Power boot type
+    ///
+    /// The firmware boot type asked for with the next network boot, set with
+    /// ipmi-chassis-config before each power-on.
+    #[serde(default)]
+    power_boot_type: BootType,
+    /// IP address
+    ///
+    /// Host name or IP address of the BMC, with an optional `:port` (default 623),
+    /// passed to FreeIPMI as is. When empty, the address is looked up by `mac_address`
+    /// in the ARP table.
+    power_address: String,
+    /// Power user
+    ///
+    /// The BMC user; empty for FreeIPMI's default (the null user).
+    #[serde(default)]
+    power_user: String,
+    /// Power password
+    ///
+    /// The BMC user's password.
+    #[serde(default)]
+    power_pass: Secret,
+    /// K_g BMC key
+    ///
+    /// The BMC key of IPMI 2.0 sessions, when the BMC has one. If the BMC rejects it,
+    /// the action is tried once more without it.
+    #[serde(default)]
+    k_g: Secret,
+    /// Cipher Suite ID
+    ///
+    /// The IPMI 2.0 cipher suite (ipmipower's `-I`). Only 17 has strong authentication,
+    /// integrity and confidentiality algorithms, but not every BMC offers it.
+    #[serde(default)]
+    cipher_suite_id: CipherSuiteId,
+    /// Privilege Level
+    ///
+    /// The privilege level the session asks for; every power action works as
+    /// OPERATOR.
+    #[serde(default)]
+    privilege_level: PrivilegeLevel,
+    /// Workaround Flags
+    ///
+    /// FreeIPMI's workarounds for BMC bugs (`-W`); `opensesspriv` is needed by many
+    /// BMCs and harmless on the others.
+    #[serde(default = "default_workaround_flags")]
+    workaround_flags: Vec<WorkaroundFlag>,
+    /// Power MAC
+    ///
+    /// MAC address of the BMC, used to find its IP address in the ARP table when
+    /// `power_address` is empty. A per-machine (node) setting in MAAS.
+    #[serde(default)]
+    #[maaspd(scope = "node")]
+    mac_address: String,
+    /// Power off mode
+    ///
+    /// `hard` cuts the power; `soft` asks the operating system to shut down (ACPI).
+    #[serde(default)]
+    power_off_mode: PowerOffMode,
+    /// Session timeout (ms)
+    ///
+    /// maaspd's addition, not a MAAS setting: how long ipmipower and
+    /// ipmi-chassis-config wait for the BMC (their `--session-timeout`), at least 2000
+    /// ms (FreeIPMI wants more than its 1 s retransmission timeout). Unset, as MAAS
+    /// runs them, FreeIPMI waits 20 s before it reports a BMC that does not answer.
+    #[serde(default)]
+    #[schemars(range(min = MIN_SESSION_TIMEOUT))]
+    session_timeout: Option<u32>,
+}
+
+/// The shortest `session_timeout`: FreeIPMI's library refuses one that is not longer
+/// than its retransmission timeout (1 s).
+const MIN_SESSION_TIMEOUT: u32 = 2000;
+
+fn default_workaround_flags() -> Vec<WorkaroundFlag> {
+    vec![WorkaroundFlag::Opensesspriv]
+}
+
+/// The IPMI version ipmipower speaks.
+#[maaspd::parameters]
+#[derive(Clone, Copy, Default)]
+enum IpmiVersion {
+    /// LAN [IPMI 1.5]
+    #[serde(rename = "LAN")]
+    Lan,
+    /// LAN_2_0 [IPMI 2.0]
+    #[default]
+    #[serde(rename = "LAN_2_0")]
+    Lan20,
+}
+
+/// The firmware boot type of the next network boot.
+#[maaspd::parameters]
+#[derive(Clone, Copy, Default)]
+#[serde(rename_all = "lowercase")]
+enum BootType {
+    /// Automatic
+    #[default]
+    Auto,
+    /// Legacy boot
+    Legacy,
+    /// EFI boot
+    Efi,
+}
+
+/// An IPMI 2.0 cipher suite, or FreeIPMI's default.
+#[maaspd::parameters]
+#[derive(Clone, Copy, Default)]
+enum CipherSuiteId {
+    /// 17 - HMAC-SHA256::HMAC_SHA256_128::AES-CBC-128
+    #[serde(rename = "17")]
+    Suite17,
+    /// 3 - HMAC-SHA1::HMAC-SHA1-96::AES-CBC-128
+    #[default]
+    #[serde(rename = "3")]
+    Suite3,
+    /// freeipmi-tools default
+    #[serde(rename = "")]
+    FreeIpmiDefault,
+    /// 8 - HMAC-MD5::HMAC-MD5-128::AES-CBC-128
+    #[serde(rename = "8")]
+    Suite8,
+    /// 12 - HMAC-MD5::MD5-128::AES-CBC-128
+    #[serde(rename = "12")]
+    Suite12,
+}
+
+/// The privilege level of the IPMI session.
+#[maaspd::parameters]
+#[derive(Clone, Copy, Default)]
+enum PrivilegeLevel {
+    /// User
+    #[serde(rename = "USER")]
+    User,
+    /// Operator
+    #[default]
+    #[serde(rename = "OPERATOR")]
+    Operator,
+    /// Administrator
+    #[serde(rename = "ADMIN")]
+    Admin,
+}
+
+/// A FreeIPMI workaround flag.
+#[maaspd::parameters]
+#[derive(Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum WorkaroundFlag {
+    /// Opensesspriv
+    Opensesspriv,
+    /// Authcap
+    Authcap,
+    /// Idzero
+    Idzero,
+    /// Unexpectedauth
+    Unexpectedauth,
+    /// Forcepermsg
+    Forcepermsg,
+    /// Endianseq
+    Endianseq,
+    /// Intel20
+    Intel20,
+    /// Supermicro20
+    Supermicro20,
+    /// Sun20
+    Sun20,
+    /// Nochecksumcheck
+    Nochecksumcheck,
+    /// Integritycheckvalue
+    Integritycheckvalue,
+    /// Ipmiping
+    Ipmiping,
+    /// None
+    #[serde(rename = "")]
+    None,
+}
+
+/// How `power_off` switches the machine off.
+#[maaspd::parameters]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum PowerOffMode {
+    /// Soft power off
+    Soft,
+    /// Power off
+    #[default]
+    Hard,
+}
+
+impl IpmiVersion {
+    fn as_str(self) -> &'static str {
+        match self {
+            IpmiVersion::Lan => "LAN",
+            IpmiVersion::Lan20 => "LAN_2_0",
+        }
+    }
+}
+
+impl CipherSuiteId {
+    /// The `-I` value; `None` leaves the choice to FreeIPMI.
+    fn as_arg(self) -> Option<&'static str> {
+        match self {
+            CipherSuiteId::Suite17 => Some("17"),
+            CipherSuiteId::Suite3 => Some("3"),
+            CipherSuiteId::FreeIpmiDefault => None,
+            CipherSuiteId::Suite8 => Some("8"),
+            CipherSuiteId::Suite12 => Some("12"),
+        }
+    }
+}
+
+impl PrivilegeLevel {
+    fn as_str(self) -> &'static str {
+        match self {
+            PrivilegeLevel::User => "USER",
+            PrivilegeLevel::Operator => "OPERATOR",
+            PrivilegeLevel::Admin => "ADMIN",
+        }
+    }
+}
+
+impl WorkaroundFlag {
+    /// The flag as FreeIPMI names it; `None` (MAAS's "" choice) adds nothing.
+    fn as_arg(self) -> Option<&'static str> {
+        Some(match self {
+            WorkaroundFlag::Opensesspriv => "opensesspriv",
+            WorkaroundFlag::Authcap => "authcap",
+            WorkaroundFlag::Idzero => "idzero",
+            WorkaroundFlag::Unexpectedauth => "unexpectedauth",
+            WorkaroundFlag::Forcepermsg => "forcepermsg",
+            WorkaroundFlag::Endianseq => "endianseq",
+            WorkaroundFlag::Intel20 => "intel20",
+            WorkaroundFlag::Supermicro20 => "supermicro20",
+            WorkaroundFlag::Sun20 => "sun20",
+            WorkaroundFlag::Nochecksumcheck => "nochecksumcheck",
+            WorkaroundFlag::Integritycheckvalue => "integritycheckvalue",
+            WorkaroundFlag::Ipmiping => "ipmiping",
+            WorkaroundFlag::None => return None,
+        })
+    }
+}
+
+/// What FreeIPMI prints when it fails, and what that means: MAAS's table, in MAAS's
+/// order (the first text found in ipmipower's stdout decides).
+const FREEIPMI_ERRORS: &[(&str, ErrorCode, &str)] = &[
+    (
+        "username invalid",
+        ErrorCode::Auth,
+        "the BMC does not accept the user name",
+    ),
+    (
+        "password invalid",
+        ErrorCode::Auth,
+        "the BMC does not accept the password",
+    ),
+    (
+        "password verification timeout",
+        ErrorCode::Auth,
+        "the BMC did not confirm the password (over IPMI 1.5 this is how a wrong password shows)",
+    ),
+    (
+        K_G_INVALID,
+        ErrorCode::Auth,
+        "the BMC does not accept the K_g key",
+    ),
+    (
+        "privilege level insufficient",
+        ErrorCode::Auth,
+        "the user's privilege level does not allow this action",
+    ),
+    (
+        "privilege level cannot be obtained for this user",
+        ErrorCode::Auth,
+        "the BMC refused the privilege level for this user (or the password is wrong)",
+    ),
+    (
+        "authentication type unavailable for attempted privilege level",
+        ErrorCode::Settings,
+        "the BMC offers no authentication type for this privilege level",
+    ),
+    (
+        "cipher suite id unavailable",
+        ErrorCode::Settings,
+        "the BMC does not offer this cipher suite: check cipher_suite_id",
+    ),
+    (
+        "ipmi 2.0 unavailable",
+        ErrorCode::Settings,
+        "the BMC does not speak IPMI 2.0: try power_driver LAN (IPMI 1.5)",
+    ),
+    (
+        "connection timeout",
+        ErrorCode::Conn,
+        "the BMC did not answer: check the address and the network",
+    ),
+    (
+        "session timeout",
+        ErrorCode::Conn,
+        "the IPMI session timed out",
+    ),
+    (
+        "internal IPMI error",
+        ErrorCode::Fatal,
+        "FreeIPMI met an IPMI error it cannot handle: try the action by hand",
+    ),
+    (
+        "device not found",
+        ErrorCode::Settings,
+        "no IPMI device was found",
+    ),
+    (
+        "driver timeout",
+        ErrorCode::Conn,
+        "the IPMI device did not answer in time",
+    ),
+    (
+        "message timeout",
+        ErrorCode::Conn,
+        "the IPMI device did not answer in time",
+    ),
+    (
+        "BMC busy",
+        ErrorCode::Conn,
+        "the BMC is busy: try again later",
+    ),
+    (
+        "could not find inband device",
+        ErrorCode::Settings,
+        "no in-band IPMI device was found",
+    ),
+];
+
+const K_G_INVALID: &str = "k_g invalid";
+
+/// maaspd's addition: what ipmipower prints on stderr when it refuses its arguments
+/// before sending anything (MAAS reports these as a generic failure).
+const REFUSED_SETTINGS: &[(&str, &str)] = &[
+    ("username too long", "power_user is too long for IPMI"),
+    (
+        "password too long",
+        "power_pass is too long for IPMI (16 bytes for IPMI 1.5, 20 for 2.0)",
+    ),
+    (
+        "k_g too long",
+        "k_g is too long (20 bytes, or 0x and 40 hex digits)",
+    ),
+    (
+        "k_g input formatted incorrectly",
+        "k_g is not a valid K_g key (20 bytes, or 0x and 40 hex digits)",
+    ),
+    (
+        "requires atleast operator privilege",
+        "privilege_level USER cannot change the power state: use OPERATOR or ADMIN",
+    ),
+];
+
+/// The longest piece of a tool's output quoted in a message.
+const MAX_QUOTED: usize = 400;
+
+/// The chassis boot flags MAAS sets before each power-on: boot from the network once.
+fn boot_flags(boot_type: BootType) -> String {
+    let bios_boot_type = match boot_type {
+        BootType::Auto => String::new(),
+        BootType::Legacy => format!("        {:<46}PC-COMPATIBLE\n", "BIOS_Boot_Type"),
+        BootType::Efi => format!("        {:<46}EFI\n", "BIOS_Boot_Type"),
+    };
+    format!(
+        "Section Chassis_Boot_Flags\n        {:<46}No\n{bios_boot_type}        {:<46}PXE\nEndSection\n",
+        "Boot_Flags_Persistent", "Boot_Device",
+    )
+}
+
+/// Whether MAAS counts a setting as given: not empty, not only blanks.
+fn is_set(value: &str) -> bool {
+    !value.trim().is_empty()
+}
+
+/// An IPMI BMC, reached through FreeIPMI.
+struct Ipmi {
+    settings: Settings,
+    /// `power_address`, or the IP address found for `mac_address`.
+    host: String,
+}
+
+/// Why an attempt failed: a rejected K_g key is worth one more try without it.
+enum Failure {
+    KgRejected(Error),
+    Other(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Other(error)
+    }
+}
+
+/// What a FreeIPMI tool printed and how it ended.
+struct Output {
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// The power changes ipmipower makes, and the options that make them.
+#[derive(Clone, Copy)]
+enum Change {
+    On,
+    Off,
+    SoftOff,
+    Query,
+}
+
+impl Change {
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            Change::On => &["--cycle", "--on-if-off"],
+            Change::Off => &["--off"],
+            Change::SoftOff => &["--soft"],
+            Change::Query => &["--stat"],
+        }
+    }
+}
+
+#[maaspd::power_driver(
+    name = "ipmi",
+    description = "IPMI",
+    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY)
+)]
+impl Ipmi {
+    fn new(settings: Settings) -> Result<Self> {
+        if let Some(timeout) = settings.session_timeout
+            && timeout < MIN_SESSION_TIMEOUT
+        {
+            return Err(Error::settings(format!(
+                "driverParameters.session_timeout: {timeout} ms is too short; give at least \
+                 {MIN_SESSION_TIMEOUT} ms, or leave it unset for FreeIPMI's default (20 s)"
+            )));
+        }
+        let host = if is_set(&settings.power_address) {
+            settings.power_address.clone()
+        } else if is_set(&settings.mac_address) {
+            ip_from_arp_table(&settings.mac_address)?
+        } else {
+            return Err(Error::settings(
+                "driverParameters.power_address: empty, and no mac_address to find the BMC by",
+            ));
+        };
+        Ok(Ipmi { settings, host })
+    }
+
+    fn power_on(&self) -> Result<()> {
+        self.with_k_g_fallback(|use_k_g| {
+            self.set_next_boot_to_pxe(use_k_g)?;
+            self.ipmipower(use_k_g, Change::On).map(drop)
+        })
+    }
+
+    fn power_off(&self) -> Result<()> {
+        let change = if self.settings.power_off_mode == PowerOffMode::Soft {
+            Change::SoftOff
+        } else {
+            Change::Off
+        };
+        self.with_k_g_fallback(|use_k_g| self.ipmipower(use_k_g, change).map(drop))
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        self.with_k_g_fallback(|use_k_g| {
+            // A query that succeeds always has a state: `Unknown` is never reached.
+            self.ipmipower(use_k_g, Change::Query)
+                .map(|state| state.unwrap_or(PowerState::Unknown))
+        })
+    }
+
+    /// Runs `attempt` with the K_g key; if the BMC rejects the key, once more without
+    /// it, as MAAS does.
+    fn with_k_g_fallback<T>(&self, attempt: impl Fn(bool) -> Result<T, Failure>) -> Result<T> {
+        let use_k_g = is_set(self.settings.k_g.expose());
+        match attempt(use_k_g) {
+            Ok(value) => Ok(value),
+            Err(Failure::KgRejected(_)) if use_k_g => {
+                eprintln!(
+                    "warning: the BMC at {} rejected the K_g key; trying again without it",
+                    self.host
+                );
+                attempt(false).map_err(|failure| match failure {
+                    Failure::KgRejected(error) | Failure::Other(error) => error,
+                })
+            }
+            Err(Failure::KgRejected(error) | Failure::Other(error)) => Err(error),
+        }
+    }
+
+    /// The arguments ipmipower and ipmi-chassis-config share, in MAAS's order.
+    fn common_args(&self, use_k_g: bool) -> Vec<OsString> {
+        let settings = &self.settings;
+        let mut args: Vec<OsString> = Vec::new();
+        let flags: Vec<&str> = settings
+            .workaround_flags
+            .iter()
+            .filter_map(|flag| flag.as_arg())
+            .collect();
+        if !flags.is_empty() {
+            args.extend(["-W".into(), flags.join(",").into()]);
+        }
+        args.extend([
+            "--driver-type".into(),
+            settings.power_driver.as_str().into(),
+            "-h".into(),
+            self.host.as_str().into(),
+        ]);
+        if is_set(&settings.power_user) {
+            args.extend(["-u".into(), settings.power_user.as_str().into()]);
+        }
+        // Always given, even empty, as MAAS does: ipmipower sends it to the BMC.
+        args.extend(["-p".into(), settings.power_pass.expose().into()]);
+        if use_k_g {
+            args.extend(["-k".into(), settings.k_g.expose().into()]);
+        }
+        if let Some(suite) = settings.cipher_suite_id.as_arg() {
+            args.extend(["-I".into(), suite.into()]);
+        }
+        args.extend(["-l".into(), settings.privilege_level.as_str().into()]);
+        if let Some(timeout) = settings.session_timeout {
+            args.extend(["--session-timeout".into(), timeout.to_string().into()]);
+        }
+        args
+    }
+
+    /// Makes the machine boot from the network next, as MAAS does before each power-on.
+    /// Only a refusal of the credentials stops the power-on: some BMCs time out on boot
+    /// flags yet switch the power fine (MAAS bug 1516065), so any other failure is a
+    /// warning.
+    fn set_next_boot_to_pxe(&self, use_k_g: bool) -> Result<(), Failure> {
+        let file = TempFile::create(&boot_flags(self.settings.power_boot_type))?;
+        let mut args = self.common_args(use_k_g);
+        args.extend([
+            "--commit".into(),
+            "--filename".into(),
+            file.path.clone().into(),
+        ]);
+        let output = self.run("ipmi-chassis-config", &args)?;
+        let what = "ipmi-chassis-config --commit";
+        for &(text, code, meaning) in FREEIPMI_ERRORS {
+            if code == ErrorCode::Auth && output.stderr.contains(text) {
+                return Err(self.failure(what, text, code, meaning));
+            }
+        }
+        if output.status != Some(0) {
+            eprintln!(
+                "warning: {what} on {} could not set the next boot to PXE ({}): {}; powering on anyway",
+                self.host,
+                exit_status(output.status),
+                self.quote(&output.stderr, &output.stdout),
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs ipmipower for `change` and reads its answer: the state for a query, `None`
+    /// for a power change that succeeded.
+    fn ipmipower(&self, use_k_g: bool, change: Change) -> Result<Option<PowerState>, Failure> {
+        let mut args = self.common_args(use_k_g);
+        args.extend(change.options().iter().map(OsString::from));
+        let output = self.run("ipmipower", &args)?;
+        let what = format!("ipmipower {}", change.options().join(" "));
+        // ipmipower prints its errors on stdout, one "HOST: message" line per host.
+        for &(text, code, meaning) in FREEIPMI_ERRORS {
+            if output.stdout.contains(text) {
+                return Err(self.failure(&what, text, code, meaning));
+            }
+        }
+        for &(text, meaning) in REFUSED_SETTINGS {
+            if output.stderr.contains(text) {
+                return Err(Error::settings(format!(
+                    "{what} on {}: {meaning} (ipmipower: `{text}`)",
+                    self.host
+                ))
+                .into());
+            }
+        }
+        if output.status != Some(0) {
+            return Err(Error::action(format!(
+                "{what} on {} failed ({}): {}",
+                self.host,
+                exit_status(output.status),
+                self.quote(&output.stdout, &output.stderr),
+            ))
+            .into());
+        }
+        let answer = output
+            .stdout
+            .lines()
+            .find_map(|line| line.rsplit_once(": "))
+            .map(|(_, answer)| answer.trim());
+        match (change, answer) {
+            (Change::Query, Some("on")) => Ok(Some(PowerState::On)),
+            (Change::Query, Some("off")) => Ok(Some(PowerState::Off)),
+            (Change::On | Change::Off | Change::SoftOff, Some("ok")) => Ok(None),
+            (_, answer) => {
+                let expected = match change {
+                    Change::Query => "`on` or `off`",
+                    _ => "`ok`",
+                };
+                let answered = match answer {
+                    Some(answer) => format!("the BMC answered `{}`", self.redact(answer)),
+                    None => format!("no answer ({})", self.quote(&output.stdout, &output.stderr)),
+                };
+                Err(Error::action(format!(
+                    "{what} on {}: {answered}, expected {expected}",
+                    self.host
+                ))
+                .into())
+            }
+        }
+    }
+
+    fn failure(&self, what: &str, text: &str, code: ErrorCode, meaning: &str) -> Failure {
+        let error = Error::new(
+            code,
+            format!("{what} on {}: {meaning} (FreeIPMI: `{text}`)", self.host),
+        );
+        if text == K_G_INVALID {
+            Failure::KgRejected(error)
+        } else {
+            Failure::Other(error)
+        }
+    }
+
+    /// Runs a FreeIPMI tool found in PATH, as MAAS does, in the C locale.
+    fn run(&self, tool: &str, args: &[OsString]) -> Result<Output> {
+        let output = Command::new(tool)
+            .args(args)
+            .env("LC_ALL", "C.UTF-8")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|error| match error.kind() {
+                ErrorKind::NotFound => Error::tool(format!(
+                    "{tool} was not found in PATH: install the Debian package freeipmi-tools \
+                     (it puts {tool} in /usr/sbin, which PATH must include)"
+                )),
+                _ => Error::tool(format!("could not run {tool} (freeipmi-tools): {error}")),
+            })?;
+        Ok(Output {
+            status: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+
+    /// A tool's output for a message: the first non-empty of `first` and `second`, on
+    /// one line, shortened, with the password and the K_g key blotted out.
+    fn quote(&self, first: &str, second: &str) -> String {
+        let text = [first, second]
+            .into_iter()
+            .map(str::trim)
+            .find(|text| !text.is_empty());
+        let Some(text) = text else {
+            return "no output".to_owned();
+        };
+        let one_line = text.lines().map(str::trim).collect::<Vec<_>>().join("; ");
+        let mut quoted = self.redact(&one_line);
+        if quoted.len() > MAX_QUOTED {
+            let mut end = MAX_QUOTED;
+            while !quoted.is_char_boundary(end) {
+                end -= 1;
+            }
+            quoted.truncate(end);
+            quoted.push_str("...");
+        }
+        format!("`{quoted}`")
+    }
+
+    /// `text` without the password or the K_g key, should a tool ever print them.
+    fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in [&self.settings.power_pass, &self.settings.k_g] {
+            if !secret.is_empty() {
+                text = text.replace(secret.expose(), "[redacted]");
+            }
+        }
+        text
+    }
+}
+
+fn exit_status(status: Option<i32>) -> String {
+    match status {
+        Some(code) => format!("exit status {code}"),
+        None => "killed by a signal".to_owned(),
+    }
+}
+
+/// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC (MAAS
+/// reads `arp -n`; /proc/net/arp holds the same table).
+fn ip_from_arp_table(mac: &str) -> Result<String> {
+    let parts: Vec<&str> = mac.trim().split([':', '-']).collect();
+    if parts.len() != 6
+        || !parts
+            .iter()
+            .all(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        return Err(Error::settings(format!(
+            "driverParameters.mac_address: `{mac}` is not a MAC address like 52:54:00:12:34:56"
+        )));
+    }
+    let mac = parts.join(":").to_ascii_lowercase();
+    let table = std::fs::read_to_string("/proc/net/arp").map_err(|error| {
+        Error::conn(format!(
+            "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}: {error}"
+        ))
+    })?;
+    // Columns: IP address, HW type, Flags, HW address, Mask, Device; flags 0x0 is an
+    // incomplete entry.
+    let mut addresses: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            match columns[..] {
+                [ip, _, flags, hw, ..] if flags != "0x0" && hw.eq_ignore_ascii_case(&mac) => {
+                    Some(ip)
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    addresses.sort_unstable();
+    addresses.first().map(|ip| (*ip).to_owned()).ok_or_else(|| {
+        Error::conn(format!(
+            "power_address is empty and the power MAC {mac} is not in the ARP table \
+             (/proc/net/arp): the BMC has not been seen on the network"
+        ))
+    })
+}
+
+/// ipmi-chassis-config's input, in a file of its own (created exclusively, mode 0600)
+/// that is removed on drop.
+struct TempFile {
+    path: PathBuf,
+}
+
+impl TempFile {
+    fn create(contents: &str) -> Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.subsec_nanos())
+            .unwrap_or_default();
+        let path = std::env::temp_dir().join(format!(
+            "maaspd-ipmi-boot-{}-{nanos}.conf",
+            std::process::id()
+        ));
+        let fail = |error: std::io::Error| {
+            Error::fatal(format!(
+                "could not write ipmi-chassis-config's input file {}: {error}",
+                path.display()
+            ))
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(fail)?;
+        // Ours from here on: removed on drop, even if writing fails.
+        let written = file.write_all(contents.as_bytes()).map_err(fail);
+        let file = TempFile { path: path.clone() };
+        written?;
+        Ok(file)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

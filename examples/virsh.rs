@@ -1,0 +1,937 @@
+//! MAAS's virsh power driver, written with maaspd: libvirt domains switched on and off
+//! through the `virsh` command (Debian `libvirt-clients`), probed for enlistment, and
+//! given a per-device boot order.
+//!
+//! ```text
+//! cargo run --example virsh -- schema
+//! echo '{"driverParameters": {"power_address": "qemu+ssh://maas@kvm1/system",
+//!        "power_id": "node-1"}}' | cargo run --example virsh -- power_query
+//! ```
+//!
+//! The settings are MAAS's (`src/provisioningserver/drivers/power/virsh.py`):
+//! `power_address` (the libvirt URI), `power_pass` (optional) and `power_id` (the
+//! domain's name; MAAS gives it per machine, so `probe` does without it).
+//!
+//! What each action runs, every `virsh` call bounded in time (30 s, or
+//! `MAASPD_VIRSH_TIMEOUT` seconds) and run with `LC_ALL=C`:
+//!
+//! - `power_query`: `domstate`, mapped as MAAS maps it: `running` and `in shutdown` are
+//!   on; `shut off`, `no state`, `idle`, `paused`, `crashed` and `pmsuspended` are off;
+//!   any other state is an error, as in MAAS.
+//! - `power_on`: `domstate`, then, as MAAS does, `start` only for a `shut off` domain
+//!   (a domain that is already on is left alone). `start` and a `domstate` read-back run
+//!   in one connection; the action succeeds when the domain is then on. A domain in a
+//!   state MAAS does not start (`paused`, `crashed`, ...) is an `actionError`: MAAS would
+//!   wait for it in vain.
+//! - `power_off`: the same with `destroy`, for a `running` domain only.
+//! - `probe`: `list --all --name`, then every domain's `dumpxml` in one connection: the
+//!   domain's name, its first interface's MAC, and `/domain/os/type/@arch` in MAAS's form
+//!   (`x86_64` is `amd64/generic`, `aarch64` `arm64/generic`, ...). Unlike MAAS's
+//!   enlistment it changes nothing: no domain is destroyed or redefined.
+//! - `set_boot_order`: `dumpxml --inactive --security-info`, then the definition gets
+//!   `<boot order="N"/>` on the interface with each given MAC and the disk with each given
+//!   serial, in the given order, and loses every `<os><boot dev=.../>` and any other
+//!   boot order; `define` of the edited XML and a `dumpxml --inactive` read-back run in
+//!   one connection, and the action succeeds only when libvirt reports the order asked.
+//!   Only those `<boot>` elements change: the edits are splices into the XML libvirt
+//!   gave. Takes effect at the next start.
+//!
+//! Each change is reported on stderr as libvirt reports it back (`vm-1: was shut off;
+//! started; now running`), so an operator sees what happened.
+//!
+//! As MAAS does, an address with a query string is refused. For an SSH address
+//! (`qemu+ssh://...`) the driver adds `no_verify=1` (a host key seen for the first time
+//! is accepted, as MAAS answers `yes`; a changed one is still refused) and, without a
+//! password, `no_tty=1` (key or agent authentication only, never a prompt).
+//!
+//! The password is sent to `ssh` only, through `SSH_ASKPASS`: the driver runs `virsh` in a
+//! session of its own (no terminal, so `ssh` asks the askpass program) with `SSH_ASKPASS`
+//! naming this very binary, linked into a private (0700) temporary directory; invoked
+//! under that name, the binary fetches the password from a UNIX socket in the same
+//! directory, which the driver serves once, and prints it to `ssh`. The password is never
+//! in an argument, an environment variable or a file, and never printed. Other transports
+//! (`qemu+tls`, `qemu+tcp` with SASL, ...) cannot use it.
+
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use maaspd::serde_json::{Map, Value};
+use maaspd::{BootDevice, Error, PowerState, ProbedSystem, Result, Secret};
+
+/// Virsh (virtual systems)
+///
+/// A libvirt host driven with `virsh`; each of its domains is a machine.
+#[maaspd::parameters]
+struct Settings {
+    /// Address
+    ///
+    /// The libvirt URI of the host, e.g. `qemu+ssh://maas@kvm1/system` or
+    /// `qemu:///system`. No query string (`?...`): MAAS refuses it too.
+    power_address: String,
+    /// Password (optional)
+    ///
+    /// The SSH password (or key passphrase) for an SSH address; empty for key or agent
+    /// authentication.
+    #[serde(default)]
+    power_pass: Secret,
+    /// Virsh VM ID
+    ///
+    /// The domain's name on the host. Required for the power actions and
+    /// set_boot_order; probe lists every domain without it.
+    #[serde(default)]
+    #[maaspd(scope = "node")]
+    power_id: String,
+}
+
+/// The default bound of one `virsh` call: MAAS's pexpect timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Overrides the bound, in seconds (an operator's knob, and the tests').
+const TIMEOUT_ENV: &str = "MAASPD_VIRSH_TIMEOUT";
+/// What `echo` prints between the outputs of chained commands.
+const MARK: &str = "@@maaspd-virsh-mark@@";
+
+struct Virsh {
+    settings: Settings,
+    /// The URI handed to virsh: `power_address` plus the SSH options above.
+    uri: String,
+    /// Whether the URI tunnels through OpenSSH, the only transport the password reaches.
+    over_ssh: bool,
+    timeout: Duration,
+}
+
+#[maaspd::power_driver(
+    description = "Virsh (virtual systems)",
+    name = "virsh",
+    chassis = true,
+    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::URL),
+    probe = true,
+    boot_order = true,
+    main = false
+)]
+impl Virsh {
+    fn new(settings: Settings) -> Result<Self> {
+        let address = settings.power_address.trim();
+        if address.is_empty() {
+            return Err(Error::settings(
+                "driverParameters.power_address: the libvirt URI is empty",
+            ));
+        }
+        if address.contains('?') {
+            // MAAS's words: a query could name a command for libvirt to run.
+            return Err(Error::settings(
+                "driverParameters.power_address: Supplying extra parameters to the Virsh address is not supported.",
+            ));
+        }
+        let scheme = address.split("://").next().unwrap_or_default();
+        let over_ssh = address.contains("://") && scheme.ends_with("+ssh");
+        let uri = if !over_ssh {
+            address.to_owned()
+        } else if settings.power_pass.is_empty() {
+            format!("{address}?no_verify=1&no_tty=1")
+        } else {
+            format!("{address}?no_verify=1")
+        };
+        let timeout = match std::env::var(TIMEOUT_ENV) {
+            Ok(seconds) => match seconds.trim().parse::<f64>() {
+                Ok(s) if s > 0.0 && s.is_finite() => Duration::from_secs_f64(s),
+                _ => {
+                    return Err(Error::settings(format!(
+                        "{TIMEOUT_ENV}={seconds:?} is not a positive number of seconds"
+                    )));
+                }
+            },
+            Err(_) => DEFAULT_TIMEOUT,
+        };
+        Ok(Virsh {
+            settings,
+            uri,
+            over_ssh,
+            timeout,
+        })
+    }
+
+    fn power_on(&self) -> Result<()> {
+        let id = self.power_id()?;
+        let state = self.domstate(id)?;
+        match state.as_str() {
+            "shut off" => self.change(id, &state, "start", PowerState::On),
+            _ if power_state(&state) == Some(PowerState::On) => {
+                eprintln!("{id}: {state}, already on: nothing to do");
+                Ok(())
+            }
+            _ => Err(Error::action(format!(
+                "{id} is {state}: not started, as MAAS starts only a shut-off domain"
+            ))),
+        }
+    }
+
+    fn power_off(&self) -> Result<()> {
+        let id = self.power_id()?;
+        let state = self.domstate(id)?;
+        match state.as_str() {
+            "running" => self.change(id, &state, "destroy", PowerState::Off),
+            _ if power_state(&state) == Some(PowerState::Off) => {
+                eprintln!("{id}: {state}, already off: nothing to do");
+                Ok(())
+            }
+            "in shutdown" => {
+                eprintln!(
+                    "{id}: in shutdown: left to finish, as MAAS destroys only a running domain"
+                );
+                Ok(())
+            }
+            _ => Err(unknown_state(id, &state)),
+        }
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        let id = self.power_id()?;
+        let state = self.domstate(id)?;
+        power_state(&state).ok_or_else(|| unknown_state(id, &state))
+    }
+
+    fn probe(&self) -> Result<Vec<ProbedSystem>> {
+        let listed = self.virsh(&Call::One(&["list", "--all", "--name"]))?;
+        if !listed.success {
+            return Err(self.failure("listing the domains", &listed.stderr, None));
+        }
+        let names: Vec<&str> = listed
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .collect();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dumps: Vec<Vec<&str>> = names
+            .iter()
+            .map(|name| vec!["dumpxml", "--domain", name])
+            .collect();
+        let out = self.virsh(&Call::Chain(&dumps))?;
+        let xmls = split_chain(&out.stdout);
+        if xmls.iter().all(|xml| xml.trim().is_empty()) {
+            return Err(self.failure("reading the domains' definitions", &out.stderr, None));
+        }
+        let mut systems = Vec::new();
+        for (index, name) in names.iter().enumerate() {
+            let xml = xmls.get(index).map(|xml| xml.trim()).unwrap_or_default();
+            match describe(xml) {
+                Ok((arch, Some(mac))) => systems.push(ProbedSystem {
+                    hostname: (*name).to_owned(),
+                    mac,
+                    arch: maas_arch(&arch),
+                    driver_name: "virsh".into(),
+                    driver_parameters: self.probed_parameters(name),
+                }),
+                Ok((_, None)) => {
+                    eprintln!("warning: {name} has no network interface: skipped")
+                }
+                Err(why) => eprintln!("warning: {name}: {why}: skipped"),
+            }
+        }
+        Ok(systems)
+    }
+
+    fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()> {
+        let id = self.power_id()?;
+        if devices.is_empty() {
+            return Err(Error::fatal("set_boot_order: no boot device given"));
+        }
+        let wanted: Vec<String> = devices.iter().map(label).collect();
+        let mut seen = HashSet::new();
+        if let Some(twice) = wanted.iter().find(|label| !seen.insert(label.as_str())) {
+            return Err(Error::fatal(format!(
+                "set_boot_order: {twice} is listed twice"
+            )));
+        }
+
+        let dumped = self.virsh(&Call::One(&[
+            "dumpxml",
+            "--inactive",
+            "--security-info",
+            "--domain",
+            id,
+        ]))?;
+        if !dumped.success {
+            return Err(self.failure("reading the definition", &dumped.stderr, Some(id)));
+        }
+        let edited = with_boot_order(&dumped.stdout, devices)
+            .map_err(|why| Error::fatal(format!("{id}: {why}")))?;
+
+        let dir = PrivateDir::new("define")
+            .map_err(|e| Error::fatal(format!("cannot create a temporary directory: {e}")))?;
+        let file = dir.path.join("domain.xml");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .and_then(|mut f| f.write_all(edited.as_bytes()))
+            .map_err(|e| Error::fatal(format!("cannot write {}: {e}", file.display())))?;
+        let file = file.to_string_lossy().into_owned();
+        let out = self.virsh(&Call::Chain(&[
+            vec!["define", "--file", file.as_str()],
+            vec!["dumpxml", "--inactive", "--domain", id],
+        ]))?;
+        drop(dir);
+
+        let parts = split_chain(&out.stdout);
+        let read_back = parts.get(1).map(|xml| xml.trim()).unwrap_or_default();
+        if read_back.is_empty() {
+            return Err(self.failure("defining the new boot order", &out.stderr, Some(id)));
+        }
+        let now = boot_order(read_back).map_err(|why| {
+            Error::action(format!("{id}: cannot read back the definition: {why}"))
+        })?;
+        if now != wanted {
+            let errors = self.virsh_errors(&out.stderr);
+            return Err(Error::action(format!(
+                "{id}: libvirt did not take the boot order: asked {}, has {}{}",
+                numbered(&wanted),
+                numbered(&now),
+                if errors.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({errors})")
+                }
+            )));
+        }
+        eprintln!("{id}: boot order now {}", numbered(&now));
+        Ok(())
+    }
+}
+
+fn main() -> ExitCode {
+    if let Some(status) = askpass::answer_if_invoked() {
+        return status;
+    }
+    maaspd::cli::main::<Virsh>()
+}
+
+/// MAAS's `VM_STATE_TO_POWER_STATE`.
+fn power_state(state: &str) -> Option<PowerState> {
+    match state {
+        "running" | "in shutdown" => Some(PowerState::On),
+        "shut off" | "no state" | "idle" | "paused" | "crashed" | "pmsuspended" => {
+            Some(PowerState::Off)
+        }
+        _ => None,
+    }
+}
+
+/// MAAS's "Unknown state" error, which it does not retry.
+fn unknown_state(id: &str, state: &str) -> Error {
+    Error::fatal(format!("{id}: unknown state {state:?}"))
+}
+
+/// A libvirt architecture in MAAS's form: `kernel_to_debian_architecture` in MAAS's
+/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`.
+fn maas_arch(arch: &str) -> String {
+    let debian = match arch {
+        "i686" => "i386",
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "ppc64le" | "ppc64" => "ppc64el",
+        "s390x" => "s390x",
+        "mips" => "mips",
+        "mips64" => "mips64el",
+        other => other,
+    };
+    format!("{debian}/generic")
+}
+
+/// One virsh invocation: a command as separate arguments, or several chained in one
+/// argument (one connection, so the libvirt test driver's state carries over), each
+/// output followed by [`MARK`].
+enum Call<'a> {
+    One(&'a [&'a str]),
+    Chain(&'a [Vec<&'a str>]),
+}
+
+struct Output {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Virsh {
+    fn power_id(&self) -> Result<&str> {
+        match self.settings.power_id.trim() {
+            "" => Err(Error::settings(
+                "driverParameters.power_id: the domain's name is required",
+            )),
+            id => Ok(id),
+        }
+    }
+
+    fn domstate(&self, id: &str) -> Result<String> {
+        let out = self.virsh(&Call::One(&["domstate", "--domain", id]))?;
+        if !out.success {
+            return Err(self.failure("reading the state", &out.stderr, Some(id)));
+        }
+        Ok(out.stdout.trim().to_owned())
+    }
+
+    /// `start` or `destroy`, and the state read back in the same connection.
+    fn change(&self, id: &str, before: &str, command: &str, wanted: PowerState) -> Result<()> {
+        let out = self.virsh(&Call::Chain(&[
+            vec![command, "--domain", id],
+            vec!["domstate", "--domain", id],
+        ]))?;
+        let parts = split_chain(&out.stdout);
+        let after = parts.get(1).map(|s| s.trim()).unwrap_or_default();
+        if after.is_empty() {
+            return Err(self.failure(&format!("running {command}"), &out.stderr, Some(id)));
+        }
+        if power_state(after) != Some(wanted) {
+            return Err(Error::action(format!(
+                "{id}: {command} failed: {}; the domain is {after}",
+                self.virsh_errors(&out.stderr)
+            )));
+        }
+        let done = if command == "start" {
+            "started"
+        } else {
+            "destroyed"
+        };
+        eprintln!("{id}: was {before}; {done}; now {after}");
+        Ok(())
+    }
+
+    fn probed_parameters(&self, name: &str) -> Map<String, Value> {
+        let mut parameters = Map::new();
+        let address = self.settings.power_address.trim().to_owned();
+        parameters.insert("power_address".into(), Value::String(address));
+        parameters.insert("power_id".into(), Value::String(name.to_owned()));
+        // MAAS needs the password to drive the machine it enlists: it goes into the
+        // document, not into a message.
+        let password = self.settings.power_pass.expose().to_owned();
+        parameters.insert("power_pass".into(), Value::String(password));
+        parameters
+    }
+
+    /// The error for a failed virsh call, from what virsh printed on stderr.
+    fn failure(&self, doing: &str, stderr: &str, id: Option<&str>) -> Error {
+        let errors = self.virsh_errors(stderr);
+        let at = self.shown_address();
+        if stderr.contains("failed to connect to the hypervisor") {
+            let auth = [
+                "Permission denied",
+                "Authentication failed",
+                "authentication failed",
+                "Host key verification failed",
+            ];
+            return if auth.iter().any(|marker| stderr.contains(marker)) {
+                Error::auth(format!("could not log in to {at}: {errors}"))
+            } else if stderr.contains("no connection driver available") {
+                Error::settings(format!(
+                    "driverParameters.power_address: {at} is not a libvirt URI virsh can use: {errors}"
+                ))
+            } else {
+                Error::conn(format!("could not connect to {at}: {errors}"))
+            };
+        }
+        if let Some(id) = id
+            && (stderr.contains("failed to get domain") || stderr.contains("Domain not found"))
+        {
+            // MAAS: "Failed to get domain"; it does not retry.
+            return Error::settings(format!(
+                "driverParameters.power_id: {at} has no domain named {id:?}"
+            ));
+        }
+        let subject = id.map(|id| format!("{id}: ")).unwrap_or_default();
+        if errors.is_empty() {
+            Error::action(format!("{subject}{doing} failed at {at}"))
+        } else {
+            Error::action(format!("{subject}{doing} failed at {at}: {errors}"))
+        }
+    }
+
+    /// What virsh printed on stderr, one line, without its `error:` prefixes and
+    /// without the password should anything have echoed it.
+    fn virsh_errors(&self, stderr: &str) -> String {
+        let lines: Vec<&str> = stderr
+            .lines()
+            .map(|line| {
+                let line = line.trim();
+                line.strip_prefix("error:").unwrap_or(line).trim()
+            })
+            .filter(|line| !line.is_empty())
+            .collect();
+        self.scrub(&lines.join("; "))
+    }
+
+    /// `power_address` for a message: a password in its user part is hidden.
+    fn shown_address(&self) -> String {
+        let address = self.settings.power_address.trim();
+        let shown = match address.split_once("://") {
+            Some((scheme, rest)) => {
+                let authority = rest.split('/').next().unwrap_or_default();
+                match authority.rsplit_once('@') {
+                    Some((user, host)) if user.contains(':') => {
+                        let name = user.split(':').next().unwrap_or_default();
+                        let tail = &rest[authority.len()..];
+                        format!("{scheme}://{name}:[redacted]@{host}{tail}")
+                    }
+                    _ => address.to_owned(),
+                }
+            }
+            None => address.to_owned(),
+        };
+        self.scrub(&shown)
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        let password = self.settings.power_pass.expose();
+        if password.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(password, "[redacted]")
+        }
+    }
+
+    /// Runs virsh against the URI, bounded in time.
+    fn virsh(&self, call: &Call) -> Result<Output> {
+        let mut command = Command::new("virsh");
+        command.arg("--connect").arg(&self.uri);
+        match call {
+            Call::One(args) => {
+                command.args(*args);
+            }
+            Call::Chain(commands) => {
+                command.arg(chain(commands));
+            }
+        }
+        command
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // A session of its own: no terminal for ssh to prompt on, and one process group
+        // to end, ssh included, when the time is up.
+        // SAFETY: setsid is async-signal-safe and touches no memory of this process.
+        unsafe {
+            command.pre_exec(|| {
+                if sys::setsid() == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let _askpass = if self.over_ssh && !self.settings.power_pass.is_empty() {
+            let askpass = askpass::Server::start(&self.settings.power_pass).map_err(|e| {
+                Error::fatal(format!("cannot set up the askpass helper for ssh: {e}"))
+            })?;
+            command.env("SSH_ASKPASS", &askpass.program);
+            if std::env::var_os("DISPLAY").is_none() {
+                // ssh uses SSH_ASKPASS only when DISPLAY is set; nothing is displayed.
+                command.env("DISPLAY", ":0");
+            }
+            Some(askpass)
+        } else {
+            None
+        };
+
+        let mut child = command.spawn().map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                Error::tool("virsh is not installed (not found on PATH): install libvirt-clients")
+            } else {
+                Error::tool(format!("cannot run virsh: {e}"))
+            }
+        })?;
+        let stdout = read_in_background(child.stdout.take());
+        let stderr = read_in_background(child.stderr.take());
+        let deadline = Instant::now() + self.timeout;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                Ok(None) => {
+                    sys::kill_group(child.id());
+                    let _ = child.wait();
+                    return Err(Error::conn(format!(
+                        "virsh did not finish within {} s at {}",
+                        self.timeout.as_secs_f64(),
+                        self.shown_address()
+                    )));
+                }
+                Err(e) => return Err(Error::fatal(format!("cannot wait for virsh: {e}"))),
+            }
+        };
+        // An ssh that outlived virsh may hold the pipes open: it ends with the deadline.
+        let grace = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        let (stdout, stderr) = (stdout.recv_timeout(grace), stderr.recv_timeout(grace));
+        let (Ok(stdout), Ok(stderr)) = (stdout, stderr) else {
+            sys::kill_group(child.id());
+            return Err(Error::conn(format!(
+                "virsh's output did not end within {} s at {}",
+                self.timeout.as_secs_f64(),
+                self.shown_address()
+            )));
+        };
+        Ok(Output {
+            success: status.success(),
+            stdout,
+            stderr,
+        })
+    }
+}
+
+fn read_in_background(stream: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    if let Some(mut stream) = stream {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = stream.read_to_end(&mut bytes);
+            let _ = sender.send(String::from_utf8_lossy(&bytes).into_owned());
+        });
+    }
+    receiver
+}
+
+/// Commands for one virsh argument: each followed by `echo MARK`, each word quoted as
+/// virsh's own parser reads it (`'...'` literal, `'\''` for a quote).
+fn chain(commands: &[Vec<&str>]) -> String {
+    commands
+        .iter()
+        .map(|words| {
+            let quoted: Vec<String> = words
+                .iter()
+                .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+                .collect();
+            format!("{}; echo {MARK}", quoted.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The outputs of a chain, one per command (a failed command's is empty).
+fn split_chain(stdout: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    for line in stdout.lines() {
+        if line.trim() == MARK {
+            parts.push(String::new());
+        } else if let Some(part) = parts.last_mut() {
+            part.push_str(line);
+            part.push('\n');
+        }
+    }
+    parts.pop(); // what follows the last mark
+    parts
+}
+
+/// The label of a boot device, as the read-back lists it.
+fn label(device: &BootDevice) -> String {
+    match device {
+        BootDevice::Network { mac } => format!("network {}", normal_mac(mac)),
+        BootDevice::Storage { serial } => format!("storage {}", serial.trim()),
+    }
+}
+
+fn normal_mac(mac: &str) -> String {
+    mac.trim().to_ascii_lowercase().replace('-', ":")
+}
+
+fn numbered(labels: &[String]) -> String {
+    if labels.is_empty() {
+        return "none".into();
+    }
+    labels
+        .iter()
+        .enumerate()
+        .map(|(index, label)| format!("{} {label}", index + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse(xml: &str) -> std::result::Result<roxmltree::Document<'_>, String> {
+    roxmltree::Document::parse(xml).map_err(|e| format!("unreadable domain XML: {e}"))
+}
+
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|n| n.has_tag_name(name))
+}
+
+fn elements<'a, 'i>(
+    node: Option<roxmltree::Node<'a, 'i>>,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+    node.into_iter()
+        .flat_map(|node| node.children())
+        .filter(|n| n.is_element())
+}
+
+/// A device element's `<mac address>` (interfaces) or `<serial>` (disks).
+fn mac_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node<'a, 'i>, String)> {
+    let mac = child(device, "mac")?;
+    Some((mac, normal_mac(mac.attribute("address")?)))
+}
+
+fn serial_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node<'a, 'i>, String)> {
+    let serial = child(device, "serial")?;
+    Some((serial, serial.text().unwrap_or_default().trim().to_owned()))
+}
+
+/// A domain's architecture and first MAC, from its XML.
+fn describe(xml: &str) -> std::result::Result<(String, Option<String>), String> {
+    if xml.is_empty() {
+        return Err("its definition could not be read".into());
+    }
+    let doc = parse(xml)?;
+    let domain = doc.root_element();
+    let arch = child(domain, "os")
+        .and_then(|os| child(os, "type"))
+        .and_then(|t| t.attribute("arch"))
+        .filter(|arch| !arch.is_empty())
+        .ok_or("its definition names no architecture")?;
+    let mac = elements(child(domain, "devices"))
+        .filter(|d| d.has_tag_name("interface"))
+        .find_map(|d| mac_of(d).map(|(_, mac)| mac));
+    Ok((arch.to_owned(), mac))
+}
+
+/// The definition with exactly this boot order: `<boot order>` on the matching devices,
+/// no other, and no `<os><boot dev>`. Edits are splices into the original text.
+fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<String, String> {
+    let doc = parse(xml)?;
+    let domain = doc.root_element();
+    let all_devices: Vec<_> = elements(child(domain, "devices")).collect();
+    // (range to replace, new text); insertions are empty ranges.
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for boot in elements(child(domain, "os")).filter(|n| n.has_tag_name("boot")) {
+        edits.push((boot.range(), String::new()));
+    }
+    for device in &all_devices {
+        for boot in device.children().filter(|n| n.has_tag_name("boot")) {
+            edits.push((boot.range(), String::new()));
+        }
+    }
+    for (index, device) in devices.iter().enumerate() {
+        let (kind, found, known) = match device {
+            BootDevice::Network { mac } => {
+                let wanted = normal_mac(mac);
+                let candidates: Vec<_> = all_devices
+                    .iter()
+                    .filter(|d| d.has_tag_name("interface"))
+                    .filter_map(|d| mac_of(*d))
+                    .collect();
+                let found = candidates
+                    .iter()
+                    .find(|(_, m)| *m == wanted)
+                    .map(|(n, _)| *n);
+                let known: Vec<String> = candidates.into_iter().map(|(_, m)| m).collect();
+                (
+                    format!("network interface with MAC {}", mac.trim()),
+                    found,
+                    known,
+                )
+            }
+            BootDevice::Storage { serial } => {
+                let candidates: Vec<_> = all_devices
+                    .iter()
+                    .filter(|d| d.has_tag_name("disk"))
+                    .filter_map(|d| serial_of(*d))
+                    .collect();
+                let found = candidates
+                    .iter()
+                    .find(|(_, s)| s == serial.trim())
+                    .map(|(n, _)| *n);
+                let known: Vec<String> = candidates.into_iter().map(|(_, s)| s).collect();
+                (format!("disk with serial {}", serial.trim()), found, known)
+            }
+        };
+        let Some(anchor) = found else {
+            let known = if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            };
+            return Err(format!("no {kind} (it has: {known})"));
+        };
+        let at = anchor.range().end;
+        edits.push((at..at, format!("<boot order='{}'/>", index + 1)));
+    }
+    // From the end backwards; at one position the removal before the insertion.
+    edits.sort_by(|(a, _), (b, _)| b.start.cmp(&a.start).then(b.end.cmp(&a.end)));
+    let mut edited = xml.to_owned();
+    for (range, text) in edits {
+        edited.replace_range(range, &text);
+    }
+    Ok(edited)
+}
+
+/// The boot order a definition holds, as labels, first first; an `<os><boot dev>` left
+/// over shows as `os dev ...`.
+fn boot_order(xml: &str) -> std::result::Result<Vec<String>, String> {
+    let doc = parse(xml)?;
+    let domain = doc.root_element();
+    let mut labels: Vec<String> = elements(child(domain, "os"))
+        .filter(|n| n.has_tag_name("boot"))
+        .map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")))
+        .collect();
+    let mut ordered = Vec::new();
+    for device in elements(child(domain, "devices")) {
+        let Some(order) = child(device, "boot").and_then(|b| b.attribute("order")) else {
+            continue;
+        };
+        let order: u32 = order.parse().map_err(|_| format!("boot order {order:?}"))?;
+        let label = match device.tag_name().name() {
+            "interface" => match mac_of(device) {
+                Some((_, mac)) => format!("network {mac}"),
+                None => "network (no MAC)".into(),
+            },
+            "disk" => match serial_of(device) {
+                Some((_, serial)) => format!("storage {serial}"),
+                None => "storage (no serial)".into(),
+            },
+            other => other.to_owned(),
+        };
+        ordered.push((order, label));
+    }
+    ordered.sort();
+    labels.extend(ordered.into_iter().map(|(_, label)| label));
+    Ok(labels)
+}
+
+/// A directory only this user can enter, removed when dropped.
+struct PrivateDir {
+    path: PathBuf,
+}
+
+impl PrivateDir {
+    fn new(purpose: &str) -> io::Result<PrivateDir> {
+        let base = std::env::temp_dir();
+        let mut last = None;
+        for attempt in 0..16u32 {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or_default();
+            let path = base.join(format!(
+                "maaspd-virsh-{purpose}-{}-{nanos:x}{attempt}",
+                std::process::id()
+            ));
+            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+                Ok(()) => return Ok(PrivateDir { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("no free name")))
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The password's way to ssh: this binary, under [`askpass::PROGRAM`], is the askpass
+/// program; it gets the password from the driver over a UNIX socket beside it.
+mod askpass {
+    use super::*;
+
+    /// The name this binary is linked under in the private directory.
+    pub const PROGRAM: &str = "maaspd-virsh-askpass";
+    const SOCKET: &str = "socket";
+
+    /// Serves the password once, to whoever connects first (only this user can).
+    pub struct Server {
+        pub program: PathBuf,
+        dir: PrivateDir,
+        done: Arc<AtomicBool>,
+    }
+
+    impl Server {
+        pub fn start(password: &Secret) -> io::Result<Server> {
+            let dir = PrivateDir::new("askpass")?;
+            let program = dir.path.join(PROGRAM);
+            symlink(std::env::current_exe()?, &program)?;
+            let listener = UnixListener::bind(dir.path.join(SOCKET))?;
+            let done = Arc::new(AtomicBool::new(false));
+            let finished = Arc::clone(&done);
+            let password = password.expose().to_owned();
+            std::thread::spawn(move || {
+                if let Ok((mut stream, _)) = listener.accept()
+                    && !finished.load(Ordering::SeqCst)
+                {
+                    let _ = stream.write_all(password.as_bytes());
+                }
+            });
+            Ok(Server { program, dir, done })
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            // Wake the serving thread, if still waiting, with nothing to serve.
+            self.done.store(true, Ordering::SeqCst);
+            let _ = UnixStream::connect(self.dir.path.join(SOCKET));
+        }
+    }
+
+    /// When this process is ssh's askpass program: prints the password and returns the
+    /// exit status; otherwise `None`.
+    pub fn answer_if_invoked() -> Option<ExitCode> {
+        let mut args = std::env::args_os();
+        let program = PathBuf::from(args.next()?);
+        if program.file_name() != Some(PROGRAM.as_ref()) {
+            return None;
+        }
+        let prompt = args.next().unwrap_or_default();
+        if prompt.to_string_lossy().contains("yes/no") {
+            // Not a password question: the password is no answer to it.
+            return Some(ExitCode::FAILURE);
+        }
+        Some(match fetch(&program) {
+            Ok(password) if !password.is_empty() => {
+                let mut stdout = io::stdout().lock();
+                let _ = stdout.write_all(&password);
+                let _ = stdout.write_all(b"\n");
+                ExitCode::SUCCESS
+            }
+            _ => ExitCode::FAILURE,
+        })
+    }
+
+    fn fetch(program: &Path) -> io::Result<Vec<u8>> {
+        let socket = program.with_file_name(SOCKET);
+        let mut stream = UnixStream::connect(socket)?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let mut password = Vec::new();
+        stream.read_to_end(&mut password)?;
+        Ok(password)
+    }
+}
+
+/// The two C calls std does not wrap.
+mod sys {
+    unsafe extern "C" {
+        pub safe fn setsid() -> i32;
+        safe fn kill(pid: i32, signal: i32) -> i32;
+    }
+
+    const SIGKILL: i32 = 9;
+
+    /// Kills the process group `leader` leads (virsh after `setsid`, and its ssh).
+    pub fn kill_group(leader: u32) {
+        if let Ok(pid) = i32::try_from(leader)
+            && pid > 1
+        {
+            kill(-pid, SIGKILL);
+        }
+    }
+}
