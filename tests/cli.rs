@@ -359,7 +359,7 @@ fn help_describes_the_driver() {
         out.stdout,
         "Concrete Abstract power driver — A power driver used in MAAS
 
-Usage: abstract <COMMAND>
+Usage: abstract [OPTIONS] <COMMAND>
 
 Commands:
   schema          Print the JSON Schema of the driver parameters
@@ -374,8 +374,9 @@ Commands:
   serve           Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM
 
 Options:
-  -h, --help     Print help
-  -V, --version  Print version
+  -v, --verbose...  Log what happens to stderr (-vv: more); never a parameter's value
+  -h, --help        Print help
+  -V, --version     Print version
 "
     );
     let out = run(&chassis(), &["--help"], b"");
@@ -408,5 +409,84 @@ fn usage_errors_exit_2_with_no_document() {
             "{args:?}: {}",
             out.stderr
         );
+    }
+}
+
+#[test]
+fn timeout_gives_conn_error_without_waiting_for_the_action() {
+    let input = br#"{"driverParameters": {"machines": 1, "delay_ms": 5000}}"#;
+    let started = std::time::Instant::now();
+    let out = run(&chassis(), &["power_query", "--timeout", "0.5"], input);
+    assert_run(
+        out,
+        1,
+        &error_document("power_query", "connError", "timed out after 0.5 s"),
+        "",
+    );
+    // Not a speed test: only that the 5 s action was abandoned, not waited for.
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    // An action within its deadline is unaffected.
+    let input = br#"{"driverParameters": {"machines": 1}}"#;
+    let out = run(&chassis(), &["power_on", "--timeout", "10"], input);
+    assert_eq!(out.status, 0, "{out:?}");
+    let out = run(&chassis(), &["power_on", "--timeout", "0"], input);
+    assert_eq!(out.status, 2, "a non-positive timeout is a usage error");
+}
+
+#[test]
+fn verbose_logs_to_stderr_never_a_secret() {
+    const SENTINEL: &str = "SENTINEL-pw-4711";
+    let input = format!(
+        r#"{{"driverParameters": {{"machines": 1, "power_pass": "{SENTINEL}", "fail": "no"}}}}"#
+    );
+    let quiet = run(&chassis(), &["power_on"], input.as_bytes());
+    assert_eq!(quiet.stderr, "");
+    let out = run(&chassis(), &["-vv", "power_on"], input.as_bytes());
+    assert_eq!(out.status, 1);
+    assert!(
+        out.stderr
+            .contains("fixture-chassis: info: power_on: fixture-chassis 0.1.0\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("fixture-chassis: debug: read "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("fixture-chassis: info: power_on: failed in "),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(SENTINEL) && !out.stdout.contains(SENTINEL));
+    let out = run(&chassis(), &["power_on", "-v"], input.as_bytes());
+    assert!(
+        out.stderr.contains("info: power_on"),
+        "-v after the action too"
+    );
+    assert!(!out.stderr.contains("debug:"), "{}", out.stderr);
+}
+
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    let dir = temp_dir("closed-stdout");
+    let input = dir.join("input.json");
+    std::fs::write(&input, EMPTY_PARAMETERS).unwrap();
+    // `>&-` closes stdout; `| true` gives a pipe whose reader is gone (EPIPE).
+    for redirect in [">&-", "| true"] {
+        let script = format!(
+            "{} power_query {} {redirect}; exit ${{PIPESTATUS[0]}}",
+            abstract_driver().display(),
+            input.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{redirect}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{redirect}");
     }
 }

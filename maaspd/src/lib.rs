@@ -81,6 +81,10 @@ pub use secret::Secret;
 
 pub use maaspd_macros::{parameters, power_driver};
 
+/// The `log` facade: a driver's `maaspd::log::info!(...)` shows with `-v`, `debug!` with
+/// `-vv`, on stderr. Never log a secret.
+pub use log;
+
 /// serde_json, re-exported so a driver crate builds JSON values (for
 /// [`ProbedSystem::driver_parameters`]) without a dependency of its own.
 pub use serde_json;

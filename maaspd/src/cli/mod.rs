@@ -1,25 +1,26 @@
-//! The one-shot command line MAAS runs: `DRIVER schema`, `DRIVER metadata` and
-//! `DRIVER ACTION [INPUT]`.
+//! The one-shot command line MAAS runs: `DRIVER schema`, `DRIVER metadata`,
+//! `DRIVER ACTION [INPUT] [--timeout SECONDS]` and `DRIVER serve`.
 //!
-//! Built with clap's builder API from what the driver declares; `#[power_driver]`
-//! generates only a `main` that calls [`main`].
+//! Built with clap's builder API from what the driver declares (`command`);
+//! `#[power_driver]` generates only a `main` that calls [`main`].
+
+mod command;
+mod deadline;
+mod logger;
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use clap::{Arg, ArgMatches, Command, value_parser};
+use clap::ArgMatches;
 
 use crate::execute::execute;
 use crate::metadata::Metadata;
 use crate::{Action, PowerDriver, document, input, panic_guard, schema};
-
-const SCHEMA: &str = "schema";
-const METADATA: &str = "metadata";
-#[cfg(feature = "service")]
-const SERVE: &str = "serve";
-const INPUT: &str = "INPUT";
+pub(crate) use command::command;
+use command::{INPUT, METADATA, SCHEMA, TIMEOUT, VERBOSE};
 
 /// Runs the driver's command line on this process's arguments and standard streams.
 ///
@@ -89,11 +90,12 @@ pub fn run<D: PowerDriver>(
             return u8::try_from(error.exit_code()).unwrap_or(2);
         }
     };
+    logger::init(D::NAME, matches.get_count(VERBOSE));
     let Some((name, arguments)) = matches.subcommand() else {
         unreachable!("clap enforces subcommand_required")
     };
     #[cfg(feature = "service")]
-    if name == SERVE {
+    if name == command::SERVE {
         return serve::<D>(arguments, stderr);
     }
     let description = match name {
@@ -108,11 +110,31 @@ pub fn run<D: PowerDriver>(
     let Ok(action) = name.parse::<Action>() else {
         unreachable!("every other subcommand is an action")
     };
-    let response = execute::<D>(action, || {
-        input::read(input_path(arguments), stdin).and_then(|bytes| input::parse(&bytes))
-    });
+    let started = Instant::now();
+    log::info!("{action}: {} {}", D::NAME, D::VERSION);
+    let load = || {
+        let path = input_path(arguments);
+        let bytes = input::read(path, stdin)?;
+        log::debug!(
+            "read {} bytes of input from {}",
+            bytes.len(),
+            path.display()
+        );
+        input::parse(&bytes)
+    };
+    let response = match arguments.get_one::<Duration>(TIMEOUT) {
+        Some(&limit) => deadline::execute::<D>(action, load, limit),
+        None => execute::<D>(action, load),
+    };
     for warning in response.warnings() {
         let _ = writeln!(stderr, "warning: {warning}");
+    }
+    match response.error() {
+        None => log::info!("{action}: done in {} ms", started.elapsed().as_millis()),
+        Some(error) => log::info!(
+            "{action}: failed in {} ms: {error}",
+            started.elapsed().as_millis()
+        ),
     }
     let _ = writeln!(stdout, "{}", response.to_document());
     response.exit_code()
@@ -124,94 +146,17 @@ fn input_path(arguments: &ArgMatches) -> &PathBuf {
         .expect("INPUT has a default value")
 }
 
-/// The command line of driver `D`: `schema`, `metadata` and one subcommand per action, with the
-/// actions `D` does not offer marked in `--help`.
-pub(crate) fn command<D: PowerDriver>() -> Command {
-    let actions = Action::ALL.into_iter().map(|action| {
-        let mut summary = action.summary().to_owned();
-        if !D::supports(action) {
-            summary.push_str(" (Not supported by this driver)");
-        }
-        Command::new(action.name()).about(summary).arg(
-            Arg::new(INPUT)
-                .help("File to read the input document from, - for standard input")
-                .value_parser(value_parser!(PathBuf))
-                .default_value(input::STDIN),
-        )
-    });
-    let command = Command::new(D::NAME)
-        .about(format!("{} — A power driver used in MAAS", D::DESCRIPTION))
-        .version(D::VERSION)
-        .subcommand_required(true)
-        .disable_help_subcommand(true)
-        .subcommand(Command::new(SCHEMA).about("Print the JSON Schema of the driver parameters"))
-        .subcommand(Command::new(METADATA).about("Print the driver's description in MAAS's form"))
-        .subcommands(actions);
-    #[cfg(feature = "service")]
-    let command = command.subcommand(serve_command::<D>());
-    command
-}
-
-#[cfg(feature = "service")]
-fn serve_command<D: PowerDriver>() -> Command {
-    use crate::service;
-    let socket = service::Options::for_driver::<D>().socket;
-    Command::new(SERVE)
-        .about("Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM")
-        .arg(
-            Arg::new("socket")
-                .long("socket")
-                .value_name("PATH")
-                .value_parser(value_parser!(PathBuf))
-                .help(format!(
-                    "The socket to listen on [default: {}]",
-                    socket.display()
-                )),
-        )
-        .arg(
-            Arg::new("workers")
-                .long("workers")
-                .value_name("N")
-                .value_parser(value_parser!(u32).range(1..))
-                .help(format!(
-                    "How many actions may run at once [default: {}]",
-                    service::DEFAULT_WORKERS
-                )),
-        )
-        .arg(
-            Arg::new("timeout")
-                .long("timeout")
-                .value_name("SECONDS")
-                .value_parser(seconds)
-                .help(format!(
-                    "How long an action may take before its request is answered 503 [default: {}]",
-                    service::DEFAULT_TIMEOUT.as_secs()
-                )),
-        )
-}
-
-/// A positive number of seconds, fractions allowed.
-#[cfg(feature = "service")]
-fn seconds(text: &str) -> Result<std::time::Duration, String> {
-    match text.parse::<f64>() {
-        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => {
-            Ok(std::time::Duration::from_secs_f64(seconds))
-        }
-        _ => Err("expected a positive number of seconds".into()),
-    }
-}
-
 #[cfg(feature = "service")]
 fn serve<D: PowerDriver>(arguments: &ArgMatches, stderr: &mut dyn Write) -> u8 {
     let mut options = crate::service::Options::for_driver::<D>();
     if let Some(socket) = arguments.get_one::<PathBuf>("socket") {
         options.socket = socket.clone();
     }
-    if let Some(workers) = arguments.get_one::<u32>("workers") {
-        options.workers = *workers as usize;
+    if let Some(&workers) = arguments.get_one::<u32>("workers") {
+        options.workers = workers as usize;
     }
-    if let Some(timeout) = arguments.get_one::<std::time::Duration>("timeout") {
-        options.timeout = *timeout;
+    if let Some(&timeout) = arguments.get_one::<Duration>(TIMEOUT) {
+        options.timeout = timeout;
     }
     match crate::service::serve::<D>(options) {
         Ok(()) => 0,

@@ -1,0 +1,110 @@
+//! The command line's shape, built with clap's builder API from what the driver
+//! declares.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Arg, ArgAction, Command, value_parser};
+
+use crate::{Action, PowerDriver, input};
+
+pub(super) const SCHEMA: &str = "schema";
+pub(super) const METADATA: &str = "metadata";
+#[cfg(feature = "service")]
+pub(super) const SERVE: &str = "serve";
+pub(super) const INPUT: &str = "INPUT";
+pub(super) const TIMEOUT: &str = "timeout";
+pub(super) const VERBOSE: &str = "verbose";
+
+/// The command line of driver `D`: `schema`, `metadata`, one subcommand per action (the
+/// actions `D` does not offer marked in `--help`) and `serve`.
+pub(crate) fn command<D: PowerDriver>() -> Command {
+    let actions = Action::ALL.into_iter().map(|action| {
+        let mut summary = action.summary().to_owned();
+        if !D::supports(action) {
+            summary.push_str(" (Not supported by this driver)");
+        }
+        Command::new(action.name())
+            .about(summary)
+            .arg(
+                Arg::new(INPUT)
+                    .help("File to read the input document from, - for standard input")
+                    .value_parser(value_parser!(PathBuf))
+                    .default_value(input::STDIN),
+            )
+            .arg(
+                Arg::new(TIMEOUT)
+                    .long(TIMEOUT)
+                    .value_name("SECONDS")
+                    .value_parser(seconds)
+                    .help(
+                        "Give up on the action after this long, with a connError [default: none]",
+                    ),
+            )
+    });
+    let command = Command::new(D::NAME)
+        .about(format!("{} — A power driver used in MAAS", D::DESCRIPTION))
+        .version(D::VERSION)
+        .subcommand_required(true)
+        .disable_help_subcommand(true)
+        .arg(
+            Arg::new(VERBOSE)
+                .short('v')
+                .long(VERBOSE)
+                .action(ArgAction::Count)
+                .global(true)
+                .help("Log what happens to stderr (-vv: more); never a parameter's value"),
+        )
+        .subcommand(Command::new(SCHEMA).about("Print the JSON Schema of the driver parameters"))
+        .subcommand(Command::new(METADATA).about("Print the driver's description in MAAS's form"))
+        .subcommands(actions);
+    #[cfg(feature = "service")]
+    let command = command.subcommand(serve::<D>());
+    command
+}
+
+#[cfg(feature = "service")]
+fn serve<D: PowerDriver>() -> Command {
+    use crate::service;
+    let socket = service::Options::for_driver::<D>().socket;
+    Command::new(SERVE)
+        .about("Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM")
+        .arg(
+            Arg::new("socket")
+                .long("socket")
+                .value_name("PATH")
+                .value_parser(value_parser!(PathBuf))
+                .help(format!(
+                    "The socket to listen on [default: {}]",
+                    socket.display()
+                )),
+        )
+        .arg(
+            Arg::new("workers")
+                .long("workers")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help(format!(
+                    "How many actions may run at once [default: {}]",
+                    service::DEFAULT_WORKERS
+                )),
+        )
+        .arg(
+            Arg::new(TIMEOUT)
+                .long(TIMEOUT)
+                .value_name("SECONDS")
+                .value_parser(seconds)
+                .help(format!(
+                    "How long an action may take before its request is answered 503 [default: {}]",
+                    service::DEFAULT_TIMEOUT.as_secs()
+                )),
+        )
+}
+
+/// A positive number of seconds, fractions allowed.
+fn seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err("expected a positive number of seconds".into()),
+    }
+}
