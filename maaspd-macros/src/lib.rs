@@ -2,6 +2,8 @@
 //! `#[parameters]`. Use them through `maaspd`, which re-exports both; this crate only
 //! parses, checks and describes, and the generated code calls into the maaspd runtime.
 
+#![warn(missing_docs)]
+
 mod errors;
 mod parameters;
 mod power_driver;

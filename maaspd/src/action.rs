@@ -33,6 +33,10 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the CLI lists them.
+    ///
+    /// ```
+    /// assert_eq!(maaspd::Action::ALL[0], maaspd::Action::PowerOn);
+    /// ```
     pub const ALL: [Action; 7] = [
         Action::PowerOn,
         Action::PowerOff,

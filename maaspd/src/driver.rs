@@ -34,12 +34,57 @@ use crate::{Action, BootDevice, IpExtractor, PowerState, ProbedSystem, Result};
 pub trait Parameters: DeserializeOwned + JsonSchema {}
 
 /// The `probe` action of a driver that offers it.
+///
+/// ```
+/// use maaspd::{PowerDriver, PowerState, ProbedSystem};
+/// # #[maaspd::parameters] struct Chassis {}
+/// #[maaspd::power_driver(description = "A chassis", probe = true, main = false)]
+/// impl Chassis {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+///     fn probe(&self) -> maaspd::Result<Vec<ProbedSystem>> { Ok(Vec::new()) }
+/// }
+///
+/// let probe: maaspd::ProbeFn<Chassis> = Chassis::PROBE.unwrap();
+/// assert!(probe(&Chassis {}).unwrap().is_empty());
+/// ```
 pub type ProbeFn<D> = fn(&D) -> Result<Vec<ProbedSystem>>;
 
 /// The `set_boot_order` action of a driver that offers it.
+///
+/// ```
+/// use maaspd::{BootDevice, PowerDriver, PowerState};
+/// # #[maaspd::parameters] struct Vm {}
+/// #[maaspd::power_driver(description = "A VM", boot_order = true, main = false)]
+/// impl Vm {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+///     fn set_boot_order(&self, devices: &[BootDevice]) -> maaspd::Result<()> { Ok(()) }
+/// }
+///
+/// let set: maaspd::SetBootOrderFn<Vm> = Vm::SET_BOOT_ORDER.unwrap();
+/// assert!(set(&Vm {}, &[]).is_ok());
+/// ```
 pub type SetBootOrderFn<D> = fn(&D, &[BootDevice]) -> Result<()>;
 
 /// The `power_reset` of a driver that has its own (others reset by a power cycle).
+///
+/// ```
+/// use maaspd::{PowerDriver, PowerState};
+/// # #[maaspd::parameters] struct Bmc {}
+/// #[maaspd::power_driver(description = "A BMC", main = false)]
+/// impl Bmc {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+///     fn power_reset(&self) -> maaspd::Result<()> { Ok(()) }
+/// }
+///
+/// let reset: maaspd::PowerResetFn<Bmc> = Bmc::POWER_RESET.unwrap();
+/// assert!(reset(&Bmc {}).is_ok());
+/// ```
 pub type PowerResetFn<D> = fn(&D) -> Result<()>;
 
 /// A MAAS power driver: what the runtime needs to know of it and call on it.

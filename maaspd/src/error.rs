@@ -42,6 +42,10 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the protocol's table.
+    ///
+    /// ```
+    /// assert_eq!(maaspd::ErrorCode::ALL.len(), 7);
+    /// ```
     pub const ALL: [ErrorCode; 7] = [
         ErrorCode::Fatal,
         ErrorCode::Settings,

@@ -1,4 +1,5 @@
-//! How MAAS finds a BMC's IP address among a driver's settings.
+//! How MAAS finds a BMC's IP address among a driver's settings: [`IpExtractor`] and
+//! the patterns MAAS's own drivers use.
 
 use serde::Serialize;
 
@@ -21,8 +22,17 @@ pub struct IpExtractor {
 }
 
 /// The whole value is the address: `10.0.0.5`, `bmc.example.com`.
+///
+/// ```
+/// assert!(maaspd::ip_extractor::IDENTITY.contains("(?P<address>"));
+/// ```
 pub const IDENTITY: &str = "^(?P<address>.+?)$";
 
 /// The host of a URL, or of `host[:port]`: `https://admin@10.0.0.5:8443/redfish` gives
-/// `10.0.0.5`, `[fe80::1]:623` gives `fe80::1`.
+/// `10.0.0.5`, `[fe80::1]:623` gives `fe80::1`. A Python pattern (it looks around):
+/// `tests/metadata.rs` checks it with Python's `re`, as MAAS applies it.
+///
+/// ```
+/// assert!(maaspd::ip_extractor::URL.contains("(?P<address>"));
+/// ```
 pub const URL: &str = r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/?#]*@)?(?:\[(?=[0-9a-fA-F]*:[0-9a-fA-F:.]*\]))?(?P<address>(?<=\[)[0-9a-fA-F:.]+(?=\])|[^\[\]/:?#]*)\]?(?::[0-9]+)?(?:[/?#].*)?$";

@@ -43,6 +43,8 @@
 //!
 //! Unit-test a driver in-process with [`testing`].
 
+#![warn(missing_docs)]
+
 // Generated code names `::maaspd`; this lets the crate's own tests use the macros.
 extern crate self as maaspd;
 
@@ -66,6 +68,8 @@ mod secret;
 pub mod service;
 pub mod testing;
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod test_drivers;
 

@@ -59,6 +59,19 @@ pub struct Metadata {
 }
 
 /// What a driver can do, as MAAS asks.
+///
+/// ```
+/// # use maaspd::PowerState;
+/// # #[maaspd::parameters] struct Chassis {}
+/// # #[maaspd::power_driver(description = "A chassis", chassis = true, main = false)]
+/// # impl Chassis {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let capabilities = maaspd::metadata::Metadata::of::<Chassis>().capabilities;
+/// assert!(capabilities.chassis && capabilities.queryable && !capabilities.can_probe);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Capabilities {
     /// MAAS may query the power state.

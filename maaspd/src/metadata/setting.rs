@@ -55,6 +55,11 @@ pub struct Setting {
 }
 
 /// MAAS's field types.
+///
+/// ```
+/// use maaspd::metadata::FieldType;
+/// assert_eq!(maaspd::serde_json::json!(FieldType::MacAddress), "mac_address");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -73,6 +78,11 @@ pub enum FieldType {
 }
 
 /// Where a setting's value lives.
+///
+/// ```
+/// use maaspd::metadata::Scope;
+/// assert_eq!(maaspd::serde_json::json!(Scope::Node), "node");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {

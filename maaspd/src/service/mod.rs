@@ -44,18 +44,44 @@ pub struct Options {
     pub timeout: Duration,
 }
 
-/// Where MAAS's agent looks for driver sockets (the spec's directory).
+/// Where MAAS's agent looks for driver sockets (the spec's directory; the Go agent of
+/// MAAS's branch scans `/run/maas/power-driver`: pass `--socket` to match it).
+///
+/// ```
+/// assert_eq!(maaspd::service::SOCKET_DIRECTORY, "/run/maas/power-drivers");
+/// ```
 pub const SOCKET_DIRECTORY: &str = "/run/maas/power-drivers";
 
 /// Actions running at once, by default: 1,000 queries of 200 ms each take a second.
+///
+/// ```
+/// assert!(maaspd::service::DEFAULT_WORKERS >= 64);
+/// ```
 pub const DEFAULT_WORKERS: usize = 256;
 
 /// MAAS's client gives up on a request after 10 s.
+///
+/// ```
+/// assert_eq!(maaspd::service::DEFAULT_TIMEOUT.as_secs(), 10);
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Options {
     /// The defaults for driver `D`: `/run/maas/power-drivers/NAME.sock`, 256 workers,
     /// a 10 s deadline.
+    ///
+    /// ```
+    /// # use maaspd::PowerState;
+    /// # #[maaspd::parameters] struct Lamp {}
+    /// # #[maaspd::power_driver(description = "A lamp", name = "lamp", main = false)]
+    /// # impl Lamp {
+    /// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+    /// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+    /// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+    /// # }
+    /// let options = maaspd::service::Options::for_driver::<Lamp>();
+    /// assert_eq!(options.workers, maaspd::service::DEFAULT_WORKERS);
+    /// ```
     pub fn for_driver<D: PowerDriver>() -> Options {
         Options {
             socket: PathBuf::from(SOCKET_DIRECTORY).join(format!("{}.sock", D::NAME)),
@@ -71,11 +97,36 @@ struct Shared {
     timeout: Duration,
 }
 
+/// The routes of driver `D` with `workers` and `timeout`, for tests that send requests
+/// in-process, without a socket.
+#[cfg(test)]
+pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> axum::Router {
+    routes::router::<D>(Arc::new(Shared {
+        workers: Semaphore::new(workers.max(1)),
+        timeout,
+    }))
+}
+
 /// Serves driver `D` until SIGTERM or SIGINT, then finishes the requests in flight and
 /// removes the socket.
 ///
 /// Fails when the socket cannot be taken: another server listens on it, or the path
 /// is not a socket.
+///
+/// ```no_run
+/// # use maaspd::PowerState;
+/// # #[maaspd::parameters] struct Lamp {}
+/// # #[maaspd::power_driver(description = "A lamp", name = "lamp", main = false)]
+/// # impl Lamp {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// # }
+/// let mut options = maaspd::service::Options::for_driver::<Lamp>();
+/// options.socket = "/run/maas/power-driver/lamp.sock".into();
+/// maaspd::service::serve::<Lamp>(options)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     panic_guard::install_quiet_hook();
     let runtime = tokio::runtime::Builder::new_multi_thread()
