@@ -9,10 +9,8 @@ mod support;
 mod ipmi_sim;
 
 use std::ffi::OsStr;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use ipmi_sim::{IpmiSim, PASSWORD, USER, free_udp_port, require_tool, temp_dir, tool_path};
@@ -21,23 +19,13 @@ use support::{Run, example};
 
 /// Runs the ipmi driver with `parameters` as `driverParameters` and `path` as its PATH.
 fn run_with_path(path: &OsStr, action: &str, parameters: &Value) -> Run {
-    let mut child = Command::new(example("ipmi"))
-        .arg(action)
-        .env("PATH", path)
-        .env("RUST_BACKTRACE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the driver starts");
     let input = json!({ "driverParameters": parameters }).to_string();
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    let output = child.wait_with_output().expect("the driver ends");
-    Run {
-        status: output.status.code().expect("the driver exits, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    support::run_with_env(
+        &example("ipmi"),
+        &[action],
+        input.as_bytes(),
+        &[("PATH", Some(path))],
+    )
 }
 
 /// Runs the driver with the real FreeIPMI tools in PATH.

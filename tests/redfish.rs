@@ -12,10 +12,10 @@ mod support;
 mod sushy;
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread;
@@ -96,26 +96,19 @@ fn driver() -> PathBuf {
 
 fn run_with(action: &str, parameters: Value, env: &[(&str, &str)]) -> Outcome {
     let input = json!({"driverParameters": parameters}).to_string();
-    let mut command = Command::new(driver());
-    command
-        .arg(action)
-        .env_remove("SSL_CERT_FILE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().expect("the driver starts");
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    let output = child.wait_with_output().expect("the driver ends");
-    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    // Verification is against the system's CA certificates unless a test names a file.
+    let mut variables: Vec<(&str, Option<&OsStr>)> = vec![("SSL_CERT_FILE", None)];
+    variables.extend(
+        env.iter()
+            .map(|(name, value)| (*name, Some(OsStr::new(value)))),
+    );
+    let run = support::run_with_env(&driver(), &[action], input.as_bytes(), &variables);
     Outcome {
-        status: output.status.code().expect("an exit code"),
-        document: serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {stdout:?}")),
-        stdout,
-        stderr: String::from_utf8(output.stderr).expect("UTF-8"),
+        status: run.status,
+        document: serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {:?}", run.stdout)),
+        stdout: run.stdout,
+        stderr: run.stderr,
     }
 }
 

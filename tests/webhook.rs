@@ -7,7 +7,6 @@ mod http_server;
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use http_server::{HttpServer, Reply, Request, dead_port};
 use serde_json::{Value, json};
@@ -23,31 +22,15 @@ fn act(action: &str, parameters: &Value) -> Run {
     run(&webhook(), &[action], input.as_bytes())
 }
 
-/// Runs `action` with `SSL_CERT_FILE` set (support::run sets no variables).
+/// Runs `action` with `SSL_CERT_FILE` set.
 fn act_with_ca_file(action: &str, parameters: &Value, ca_file: &std::path::Path) -> Run {
     let input = json!({"driverParameters": parameters}).to_string();
-    let mut child = Command::new(webhook())
-        .arg(action)
-        .env("SSL_CERT_FILE", ca_file)
-        .env("RUST_BACKTRACE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the driver starts");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .expect("the driver reads its input");
-    let output = child.wait_with_output().expect("the driver ends");
-    Run {
-        status: output.status.code().expect("the driver exits"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    support::run_with_env(
+        &webhook(),
+        &[action],
+        input.as_bytes(),
+        &[("SSL_CERT_FILE", Some(ca_file.as_os_str()))],
+    )
 }
 
 /// The three URIs at `base` (`/machine/on`, `/machine/off`, `/machine/status`), plus `extra`.

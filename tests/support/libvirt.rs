@@ -8,10 +8,10 @@
 
 #![allow(dead_code)] // each test uses its own part
 
-use std::io::Write;
+use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::support::{Run, example};
@@ -107,28 +107,16 @@ pub fn path_with(first: &Path) -> String {
 /// Runs the virsh example driver with `input` on stdin and `env` set on top of this
 /// process's environment.
 pub fn run_driver(action: &str, input: &serde_json::Value, env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(example("virsh"));
-    command
-        .arg(action)
-        .env("RUST_BACKTRACE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().expect("the driver starts");
-    let _ = child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.to_string().as_bytes());
-    let output = child.wait_with_output().expect("the driver ends");
-    Run {
-        status: output.status.code().expect("the driver exits, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    let env: Vec<(&str, Option<&OsStr>)> = env
+        .iter()
+        .map(|(name, value)| (*name, Some(OsStr::new(value))))
+        .collect();
+    crate::support::run_with_env(
+        &example("virsh"),
+        &[action],
+        input.to_string().as_bytes(),
+        &env,
+    )
 }
 
 /// A port on 127.0.0.1 with nothing listening (bound, read, closed).

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -45,14 +46,31 @@ pub fn example(name: &str) -> PathBuf {
 /// Runs `binary` with `args`, `stdin` on its standard input, and RUST_BACKTRACE set, so
 /// that a backtrace would show if anything panicked unguarded.
 pub fn run(binary: &PathBuf, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(binary)
+    run_with_env(binary, args, stdin, &[])
+}
+
+/// [`run`] with variables set (or, with `None`, removed) on top of this process's
+/// environment.
+pub fn run_with_env(
+    binary: &PathBuf,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, Option<&OsStr>)],
+) -> Run {
+    let mut command = Command::new(binary);
+    command
         .args(args)
         .env("RUST_BACKTRACE", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the driver starts");
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let mut child = command.spawn().expect("the driver starts");
     // A driver that does not read its input closes the pipe: that is not an error here.
     let _ = child.stdin.take().expect("piped stdin").write_all(stdin);
     let output = child.wait_with_output().expect("the driver ends");
