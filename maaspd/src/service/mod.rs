@@ -135,11 +135,14 @@ pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
         .max_blocking_threads(options.workers.saturating_mul(2).max(4))
         .enable_all()
         .build()?;
-    runtime.block_on(run::<D>(options))
+    let served = runtime.block_on(run::<D>(options));
+    // Actions that overran their deadline may still run: they are abandoned, not awaited.
+    runtime.shutdown_background();
+    served
 }
 
 async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
-    let socket = socket::Bound::bind(&options.socket)?;
+    let mut socket = socket::Bound::bind(&options.socket)?;
     let shared = Arc::new(Shared {
         workers: Semaphore::new(options.workers.max(1)),
         timeout: options.timeout,
@@ -151,15 +154,18 @@ async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
         options.workers,
         options.timeout.as_secs_f64()
     );
-    axum::serve(socket.listener()?, routes::router::<D>(shared))
-        .with_graceful_shutdown(shutdown_signal())
+    let file = socket.file();
+    let stopping = async move {
+        shutdown_signal().await;
+        // From now on MAAS's agent neither finds nor reaches this service; the requests
+        // in flight are finished.
+        file.remove();
+        eprintln!("{}: stopping; finishing the requests in flight", D::NAME);
+    };
+    axum::serve(socket.take_listener()?, routes::router::<D>(shared))
+        .with_graceful_shutdown(stopping)
         .await?;
-    eprintln!(
-        "{}: stopped; removing {}",
-        D::NAME,
-        options.socket.display()
-    );
-    drop(socket);
+    eprintln!("{}: stopped", D::NAME);
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::Error;
+use crate::{Action, BootDevice, Error};
 
 /// The machine the request is for, and the input document for the action.
 #[derive(Debug)]
@@ -12,9 +12,9 @@ pub(super) struct Request {
     pub(super) document: Value,
 }
 
-/// Reads the body. The messages name what is wrong but never quote a value: `context`
-/// holds passwords.
-pub(super) fn parse(body: &[u8]) -> Result<Request, Error> {
+/// Reads the body of a request for `action`. The messages name what is wrong but never
+/// quote a value: `context` holds passwords.
+pub(super) fn parse(action: Action, body: &[u8]) -> Result<Request, Error> {
     let invalid = |message: &str| Error::settings(format!("invalid request: {message}"));
     let value: Value = serde_json::from_slice(body).map_err(|error| {
         let at = format!("line {} column {}", error.line(), error.column());
@@ -41,8 +41,23 @@ pub(super) fn parse(body: &[u8]) -> Result<Request, Error> {
         .or_insert_with(|| Value::String(system_id.clone()));
     let mut document = Map::new();
     document.insert("driverParameters".into(), Value::Object(parameters));
-    if let Some(order) = fields.remove("order") {
-        document.insert("devices".into(), order);
+    match fields.remove("order") {
+        // The boot order is the caller's to get right, like `context`: a 400, not the
+        // one-shot protocol's fatalError.
+        Some(order) if action == Action::SetBootOrder => {
+            serde_path_to_error::deserialize::<_, Vec<BootDevice>>(&order).map_err(|error| {
+                let at = match error.path().to_string().as_str() {
+                    "." => String::new(),
+                    path => path.to_owned(),
+                };
+                invalid(&format!("`order{at}`: {}", error.inner()))
+            })?;
+            document.insert("devices".into(), order);
+        }
+        None if action == Action::SetBootOrder => {
+            return Err(invalid("missing `order`, the boot order as a list"));
+        }
+        _ => {}
     }
     Ok(Request {
         system_id,
@@ -55,12 +70,34 @@ mod tests {
     use super::*;
 
     fn message(body: &str) -> String {
-        parse(body.as_bytes()).unwrap_err().message().to_owned()
+        parse(Action::PowerQuery, body.as_bytes())
+            .unwrap_err()
+            .message()
+            .to_owned()
+    }
+
+    #[test]
+    fn the_boot_order_is_checked_as_the_callers() {
+        let error = |body: &str| {
+            parse(Action::SetBootOrder, body.as_bytes())
+                .unwrap_err()
+                .message()
+                .to_owned()
+        };
+        assert_eq!(
+            error(r#"{"system_id": "a", "context": {}}"#),
+            "invalid request: missing `order`, the boot order as a list"
+        );
+        assert_eq!(
+            error(r#"{"system_id": "a", "context": {}, "order": [{"deviceType": "Floppy"}]}"#),
+            "invalid request: `order[0].deviceType`: unknown variant `Floppy`, expected `NetworkInterface` or `StorageDevice`"
+        );
     }
 
     #[test]
     fn becomes_an_input_document() {
         let request = parse(
+            Action::SetBootOrder,
             br#"{"system_id": "abc123", "context": {"power_address": "10.0.0.5"},
                  "order": [{"deviceType": "StorageDevice", "properties": {"serial": "S1"}}]}"#,
         )

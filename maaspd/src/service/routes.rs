@@ -68,7 +68,12 @@ async fn run_action<D: PowerDriver>(
 ) -> Reply {
     let started = Instant::now();
     let request = match body {
-        Ok(body) => request::parse(&body).map_err(|error| Reply::error(&error)),
+        // As in the one-shot protocol, an action the driver does not offer is refused
+        // before the request is read (`execute` answers without loading anything).
+        Ok(_) if !D::supports(action) => Err(Reply::from_response(&execute::<D>(action, || {
+            Ok(serde_json::Value::Null)
+        }))),
+        Ok(body) => request::parse(action, &body).map_err(|error| Reply::error(&error)),
         Err(rejection) => Err(Reply::refused(
             rejection.status(),
             "invalid_request",

@@ -1,0 +1,1206 @@
+//! The long-running service (`DRIVER serve`), run as MAAS's agent runs it: the built
+//! example binaries serving HTTP/1.1 on a real UNIX socket in a fresh directory, driven
+//! by a small client (`support/unix_http.rs`): every endpoint, every error class, bad
+//! requests, the deadline, the bound on workers, shutdown, the socket file, the request
+//! log, and the webhook and Redfish drivers against their peers.
+
+#[path = "support/http_server.rs"]
+mod http_server;
+mod support;
+#[path = "support/sushy.rs"]
+mod sushy;
+#[path = "support/unix_http.rs"]
+mod unix_http;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use unix_http::{Response, get, post, post_bytes};
+
+/// How long a server may take to start listening, or to exit when told to.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// The body limit the service announces (64 KiB).
+const MAX_BODY: usize = 64 * 1024;
+
+fn chassis() -> PathBuf {
+    support::example("fixture-chassis")
+}
+
+fn abstract_driver() -> PathBuf {
+    support::example("abstract")
+}
+
+/// A fresh, empty directory for one server's socket.
+fn fresh_dir() -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "maaspd-service-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// A `DRIVER serve --socket PATH ...` child process, with its stderr collected line by
+/// line; killed (if still running) and its directory removed on drop.
+struct Server {
+    /// The driver's name, which starts each of its log lines.
+    name: String,
+    child: Child,
+    dir: PathBuf,
+    socket: PathBuf,
+    stderr: Arc<Mutex<String>>,
+    reader: Option<JoinHandle<()>>,
+    exited: Option<ExitStatus>,
+}
+
+impl Server {
+    /// Starts `binary serve` on `x.sock` in a fresh directory, and waits until it listens.
+    fn start(binary: &Path, args: &[&str]) -> Server {
+        let dir = fresh_dir();
+        let mut server = Server::spawn(binary, dir.join("x.sock"), dir, args);
+        server.wait_ready();
+        server
+    }
+
+    /// Starts `binary serve --socket socket ...` without waiting for anything; `dir` is
+    /// removed on drop.
+    fn spawn(binary: &Path, socket: PathBuf, dir: PathBuf, args: &[&str]) -> Server {
+        let mut child = Command::new(binary)
+            .arg("serve")
+            .arg("--socket")
+            .arg(&socket)
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let reader = {
+            let stderr = stderr.clone();
+            let mut pipe = BufReader::new(child.stderr.take().expect("piped stderr"));
+            std::thread::spawn(move || {
+                let mut line = Vec::new();
+                while let Ok(n) = pipe.read_until(b'\n', &mut line) {
+                    if n == 0 {
+                        break;
+                    }
+                    stderr
+                        .lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&line));
+                    line.clear();
+                }
+            })
+        };
+        Server {
+            name: binary.file_name().unwrap().to_string_lossy().into_owned(),
+            child,
+            dir,
+            socket,
+            stderr,
+            reader: Some(reader),
+            exited: None,
+        }
+    }
+
+    /// Waits until the server says it serves (after its socket has its mode) and a
+    /// connection goes through; a server that exits first fails the test with its stderr.
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                self.exited = Some(status);
+                self.join_reader();
+                panic!(
+                    "the server exited with {status} before listening:\n{}",
+                    self.stderr()
+                );
+            }
+            if self.stderr().contains(": serving on ") && UnixStream::connect(&self.socket).is_ok()
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not listen on {} within {DEADLINE:?}:\n{}",
+                self.socket.display(),
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Everything the server printed on stderr so far.
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The request log so far: the lines `NAME: METHOD PATH ... -> STATUS ...`.
+    fn request_log(&self) -> Vec<String> {
+        let prefix = format!("{}: ", self.name);
+        self.stderr()
+            .lines()
+            .filter(|line| line.starts_with(&prefix) && line.contains(" -> "))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Polls the request log until it has `count` lines (the line is written before the
+    /// response, but read here by another thread); fails after the deadline.
+    fn wait_for_log(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let log = self.request_log();
+            if log.len() >= count || Instant::now() >= deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends SIGTERM, as systemd does.
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM {} failed", self.child.id());
+    }
+
+    /// Waits for the process to exit, within the deadline, and for its stderr to end.
+    fn wait_exit(&mut self) -> ExitStatus {
+        if let Some(status) = self.exited {
+            return status;
+        }
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                self.exited = Some(status);
+                self.join_reader();
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit within {DEADLINE:?}:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn join_reader(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.exited.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        self.join_reader();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A request body for machine `system_id` with `context` as its driver parameters.
+fn request(system_id: &str, context: Value) -> Value {
+    json!({"system_id": system_id, "context": context})
+}
+
+/// The fixture chassis' parameters: two machines, plus `extra`.
+fn chassis_context(extra: Value) -> Value {
+    let mut context = json!({"machines": 2});
+    for (key, value) in extra.as_object().expect("extra parameters are an object") {
+        context[key] = value.clone();
+    }
+    context
+}
+
+/// `POST /query` for a machine of the chassis with `extra` parameters.
+fn query(server: &Server, system_id: &str, extra: Value) -> Response {
+    post(
+        server.socket(),
+        "/query",
+        &request(system_id, chassis_context(extra)),
+    )
+}
+
+fn error_body(error_type: &str, message: &str, code: Option<&str>) -> Value {
+    let mut body = json!({"status": "error", "error_type": error_type, "error_message": message});
+    if let Some(code) = code {
+        body["error_code"] = json!(code);
+    }
+    body
+}
+
+/// Asserts the status and the whole JSON body, served as JSON.
+fn assert_reply(response: &Response, status: u16, body: &Value) {
+    assert_eq!(
+        (response.status, &response.json()),
+        (status, body),
+        "{response:?}"
+    );
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json"),
+        "{response:?}"
+    );
+}
+
+/// Asserts the server still answers a good request, at once.
+fn assert_serves(server: &Server) {
+    let started = Instant::now();
+    assert_reply(
+        &query(server, "still-here", json!({})),
+        200,
+        &json!({"status": "ok", "state": "unknown"}),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a plain query took {:?}",
+        started.elapsed()
+    );
+}
+
+// 1. Every endpoint.
+
+#[test]
+fn metadata_is_the_metadata_subcommand() {
+    for binary in [chassis(), abstract_driver()] {
+        let server = Server::start(&binary, &[]);
+        let expected = support::run(&binary, &["metadata"], b"");
+        assert_eq!(expected.status, 0, "{expected:?}");
+        let expected: Value = serde_json::from_str(&expected.stdout).unwrap();
+        assert_reply(&get(server.socket(), "/metadata"), 200, &expected);
+    }
+}
+
+#[test]
+fn every_action_answers_ok() {
+    let server = Server::start(&chassis(), &[]);
+    let socket = server.socket();
+    // system_id reaches the driver's parameters: the strict fixture accepts it, and would
+    // refuse any other key it does not know.
+    assert_reply(
+        &post(socket, "/query", &request("abc123", json!({"machines": 2}))),
+        200,
+        &json!({"status": "ok", "state": "unknown"}),
+    );
+    for path in ["/on", "/off", "/cycle", "/reset"] {
+        assert_reply(
+            &post(socket, path, &request("abc123", json!({"machines": 2}))),
+            200,
+            &json!({"status": "ok"}),
+        );
+    }
+    // Devices as in the CLI protocol's `devices`, first = first tried.
+    let order = json!([
+        {"deviceType": "StorageDevice", "properties": {"serial": "S3Z9NB0K"}},
+        {"deviceType": "NetworkInterface", "properties": {"mac": "52:54:00:12:34:56"}},
+    ]);
+    assert_reply(
+        &post(
+            socket,
+            "/set-boot-order",
+            &json!({"system_id": "abc123", "context": {"machines": 2}, "order": order}),
+        ),
+        200,
+        &json!({"status": "ok"}),
+    );
+    assert_reply(
+        &post(socket, "/probe", &request("abc123", json!({"machines": 2}))),
+        200,
+        &json!({"status": "ok", "hosts": [
+            {"hostname": "node-1", "mac": "52:54:00:00:00:01", "arch": "arm64/generic",
+             "driver_name": "chassis", "driver_parameters": {"slot": 1}},
+            {"hostname": "node-2", "mac": "52:54:00:00:00:02", "arch": "arm64/generic",
+             "driver_name": "chassis", "driver_parameters": {"slot": 2}},
+        ]}),
+    );
+    server.wait_for_log(7);
+    // The fixture prints the order it received.
+    assert!(
+        server
+            .stderr()
+            .contains("boot order: storage S3Z9NB0K, network 52:54:00:12:34:56\n"),
+        "{}",
+        server.stderr()
+    );
+}
+
+// 2. Every error class.
+
+#[test]
+fn driver_errors_have_the_spec_status() {
+    let server = Server::start(&chassis(), &[]);
+    let failing = |code: &str| json!({"fail": "BMC said no", "fail_code": code});
+    let cases = [
+        // Settings problems: the caller's (400).
+        (
+            json!({"machines": 0}),
+            400,
+            error_body(
+                "invalid_parameters",
+                "driverParameters.machines: a chassis holds at least one machine",
+                Some("settingsError"),
+            ),
+        ),
+        (
+            json!({}),
+            400,
+            error_body(
+                "invalid_parameters",
+                "driverParameters: missing field `machines`",
+                Some("settingsError"),
+            ),
+        ),
+        (
+            json!({"machines": "two"}),
+            400,
+            error_body(
+                "invalid_parameters",
+                "driverParameters.machines: invalid type: string \"two\", expected u8",
+                Some("settingsError"),
+            ),
+        ),
+        (
+            json!({"machines": 1, "power_address": "10.0.0.1"}),
+            400,
+            error_body(
+                "invalid_parameters",
+                "driverParameters.power_address: unknown field `power_address`, expected one \
+                 of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `power_pass`, \
+                 `system_id`",
+                Some("settingsError"),
+            ),
+        ),
+        // An unreachable BMC: worth retrying (503).
+        (
+            chassis_context(failing("connError")),
+            503,
+            error_body("unavailable", "BMC said no", Some("connError")),
+        ),
+        // The rest failed the power action (500).
+        (
+            chassis_context(json!({"fail": "BMC said no"})),
+            500,
+            error_body("power_action", "BMC said no", Some("actionError")),
+        ),
+        (
+            chassis_context(failing("authError")),
+            500,
+            error_body("power_action", "BMC said no", Some("authError")),
+        ),
+        (
+            chassis_context(failing("toolError")),
+            500,
+            error_body("power_action", "BMC said no", Some("toolError")),
+        ),
+        (
+            chassis_context(failing("fatalError")),
+            500,
+            error_body("power_action", "BMC said no", Some("fatalError")),
+        ),
+    ];
+    for (context, status, body) in cases {
+        for path in ["/query", "/on", "/cycle", "/probe"] {
+            let response = post(server.socket(), path, &request("abc123", context.clone()));
+            assert_reply(&response, status, &body);
+        }
+    }
+
+    // A panic is a fatalError, and costs the service nothing.
+    let response = query(&server, "abc123", json!({"panic": true}));
+    assert_eq!(response.status, 500, "{response:?}");
+    let body = response.json();
+    assert_eq!(body["status"], "error");
+    assert_eq!(body["error_type"], "power_action");
+    assert_eq!(body["error_code"], "fatalError");
+    assert_eq!(body.as_object().unwrap().len(), 4, "{body}");
+    let message = body["error_message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the driver panicked at tests/fixtures/chassis.rs:")
+            && message.ends_with(": asked to panic"),
+        "{message}"
+    );
+    assert_serves(&server);
+    // No panic message or backtrace beside the request's log line.
+    let stderr = server.stderr();
+    assert!(!stderr.contains("thread '"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
+
+/// A missing or malformed `order` is a bad request, as a missing `context` is: 400
+/// `invalid_parameters`, named as the request names it (`order`, not the one-shot
+/// protocol's `devices`).
+#[test]
+fn a_bad_boot_order_is_the_callers_mistake() {
+    let server = Server::start(&chassis(), &[]);
+    for order in [
+        None,
+        Some(json!("pxe")),
+        Some(json!([{"deviceType": "Floppy", "properties": {}}])),
+    ] {
+        let mut body = request("abc123", json!({"machines": 1}));
+        if let Some(order) = &order {
+            body["order"] = order.clone();
+        }
+        let response = post(server.socket(), "/set-boot-order", &body);
+        let answer = response.json();
+        assert_eq!(
+            (
+                response.status,
+                &answer["error_type"],
+                &answer["error_code"]
+            ),
+            (400, &json!("invalid_parameters"), &json!("settingsError")),
+            "order {order:?}: {answer}"
+        );
+        let message = answer["error_message"].as_str().unwrap();
+        assert!(
+            message.contains("order") && !message.contains("devices"),
+            "order {order:?}: {message}"
+        );
+    }
+    assert_serves(&server);
+}
+
+#[test]
+fn undeclared_actions_are_not_found() {
+    let server = Server::start(&abstract_driver(), &[]);
+    let socket = server.socket();
+    assert_reply(
+        &post(socket, "/query", &request("abc123", json!({}))),
+        200,
+        &json!({"status": "ok", "state": "off"}),
+    );
+    for (path, action) in [("/probe", "probe"), ("/set-boot-order", "set_boot_order")] {
+        let body = json!({"system_id": "abc123", "context": {}, "order": []});
+        assert_reply(
+            &post(socket, path, &body),
+            404,
+            &error_body(
+                "unsupported_action",
+                &format!("\"{action}\" action is not supported for this power driver"),
+                Some("unsupportedActionError"),
+            ),
+        );
+    }
+    assert_reply(
+        &post(socket, "/on", &request("abc123", json!({}))),
+        200,
+        &json!({"status": "ok"}),
+    );
+}
+
+#[test]
+fn the_deadline_answers_503_and_frees_the_worker() {
+    // One worker: the next request can only run if the late one gave its worker back.
+    let server = Server::start(&chassis(), &["--timeout", "0.5", "--workers", "1"]);
+    let started = Instant::now();
+    let response = query(&server, "slow", json!({"delay_ms": 2000}));
+    let took = started.elapsed();
+    assert_reply(
+        &response,
+        503,
+        &error_body("unavailable", "timed out after 0.5 s", Some("connError")),
+    );
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_millis(1800),
+        "answered after {took:?}"
+    );
+    // The late action still sleeps; the next request does not wait for it.
+    assert_serves(&server);
+    assert!(
+        started.elapsed() < Duration::from_millis(1900),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+// 3. Bad requests, after each of which the service goes on.
+
+#[test]
+fn bad_requests_are_refused_and_the_service_goes_on() {
+    let server = Server::start(&chassis(), &[]);
+    let socket = server.socket();
+    let invalid = |message: &str| {
+        error_body(
+            "invalid_parameters",
+            &format!("invalid request: {message}"),
+            Some("settingsError"),
+        )
+    };
+    let cases: Vec<(&str, &[u8], u16, Value)> = vec![
+        (
+            "/query",
+            b"{\"system_id\": ",
+            400,
+            invalid("the body is not valid JSON (line 1 column 14)"),
+        ),
+        (
+            "/on",
+            b"",
+            400,
+            invalid("the body is not valid JSON (line 1 column 0)"),
+        ),
+        (
+            "/query",
+            b"[1, 2]",
+            400,
+            invalid("the body must be a JSON object with `system_id` and `context`"),
+        ),
+        (
+            "/query",
+            br#"{"context": {"machines": 1}}"#,
+            400,
+            invalid("missing `system_id`"),
+        ),
+        (
+            "/off",
+            br#"{"system_id": "", "context": {"machines": 1}}"#,
+            400,
+            invalid("`system_id` must be a non-empty string"),
+        ),
+        (
+            "/query",
+            br#"{"system_id": "abc123"}"#,
+            400,
+            invalid("missing `context`"),
+        ),
+        (
+            "/query",
+            br#"{"system_id": "abc123", "context": "s3cret-in-context"}"#,
+            400,
+            invalid("`context` must be an object of driver parameters"),
+        ),
+    ];
+    for (path, body, status, expected) in cases {
+        let response = post_bytes(socket, path, body);
+        assert_reply(&response, status, &expected);
+        assert_serves(&server);
+    }
+
+    // Unknown paths and wrong methods.
+    let endpoints = "expected GET /metadata or POST /query, /on, /off, /cycle, /reset, \
+                     /set-boot-order, /probe";
+    let body = br#"{"system_id": "abc123", "context": {"machines": 1}}"#;
+    // (method, path, body, status, answer)
+    type Case<'a> = (&'a str, &'a str, Option<&'a [u8]>, u16, Value);
+    let cases: [Case; 5] = [
+        (
+            "POST",
+            "/power-on",
+            Some(body),
+            404,
+            error_body(
+                "not_found",
+                &format!("no endpoint /power-on: {endpoints}"),
+                None,
+            ),
+        ),
+        (
+            "GET",
+            "/",
+            None,
+            404,
+            error_body("not_found", &format!("no endpoint /: {endpoints}"), None),
+        ),
+        (
+            "GET",
+            "/query",
+            None,
+            405,
+            error_body("method_not_allowed", "/query takes POST, not GET", None),
+        ),
+        (
+            "PUT",
+            "/on",
+            Some(body),
+            405,
+            error_body("method_not_allowed", "/on takes POST, not PUT", None),
+        ),
+        (
+            "POST",
+            "/metadata",
+            Some(body),
+            405,
+            error_body("method_not_allowed", "/metadata takes GET, not POST", None),
+        ),
+    ];
+    for (method, path, body, status, expected) in cases {
+        let response = unix_http::request(socket, method, path, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert_reply(&response, status, &expected);
+        assert_serves(&server);
+    }
+
+    // The body limit: 64 KiB passes, one byte more is refused.
+    let padded = |length: usize| {
+        let mut body = br#"{"system_id": "big", "context": {"machines": 1}}"#.to_vec();
+        body.resize(length, b' ');
+        body
+    };
+    assert_reply(
+        &post_bytes(socket, "/query", &padded(MAX_BODY)),
+        200,
+        &json!({"status": "ok", "state": "unknown"}),
+    );
+    assert_reply(
+        &post_bytes(socket, "/query", &padded(MAX_BODY + 1)),
+        413,
+        &error_body(
+            "invalid_request",
+            "Failed to buffer the request body: length limit exceeded",
+            None,
+        ),
+    );
+    assert_serves(&server);
+
+    // Not HTTP at all: the HTTP layer's 400, and nothing else breaks.
+    let response = unix_http::raw(socket, b"HELLO THERE\r\n\r\n").expect("an answer");
+    assert_eq!(response.status, 400, "{response:?}");
+    assert_serves(&server);
+
+    // Clients that hang up: half a head, half a body, nothing at all.
+    let full = unix_http::request_bytes("POST", "/query", Some(body));
+    for cut in [10, full.len() - body.len() - 2, full.len() - 5, 0] {
+        unix_http::hang_up(socket, &full[..cut]).expect("connects and writes");
+        assert_serves(&server);
+    }
+    // And one that connects, sends nothing and stays while others are served.
+    let idle = UnixStream::connect(socket).expect("connects");
+    assert_serves(&server);
+    drop(idle);
+    assert_serves(&server);
+
+    // The context's value is never repeated, in the answer or the log.
+    assert!(!server.stderr().contains("s3cret-in-context"));
+}
+
+// 4. Shutdown.
+
+#[test]
+fn sigterm_finishes_the_request_in_flight() {
+    let mut server = Server::start(&chassis(), &[]);
+    let socket = server.socket().to_owned();
+    let in_flight = {
+        let socket = socket.clone();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let body = request("in-flight", chassis_context(json!({"delay_ms": 1500})));
+            (post(&socket, "/query", &body), started.elapsed())
+        })
+    };
+    // Let the request reach the driver (it takes 1.5 s there).
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    server.terminate();
+
+    let (response, took) = in_flight.join().expect("the client thread");
+    assert_reply(&response, 200, &json!({"status": "ok", "state": "unknown"}));
+    assert!(took >= Duration::from_millis(1500), "{took:?}");
+
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "{status}: {}", server.stderr());
+    assert!(
+        signalled.elapsed() >= Duration::from_millis(1000),
+        "exited {:?} after SIGTERM, before the request in flight ended",
+        signalled.elapsed()
+    );
+    assert!(!socket.exists(), "the socket file is left behind");
+    let error = UnixStream::connect(&socket).expect_err("nobody listens any more");
+    assert!(
+        matches!(
+            error.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+        ),
+        "{error}"
+    );
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("POST /query system_id=in-flight -> 200 ok"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fixture-chassis: stopping; finishing the requests in flight\n"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("fixture-chassis: stopped\n"), "{stderr}");
+}
+
+#[test]
+fn no_new_connection_is_taken_while_draining() {
+    let mut server = Server::start(&chassis(), &[]);
+    let socket = server.socket().to_owned();
+    let in_flight = {
+        let socket = socket.clone();
+        std::thread::spawn(move || {
+            let body = request("in-flight", chassis_context(json!({"delay_ms": 1500})));
+            post(&socket, "/query", &body)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    server.terminate();
+    // Give the server a moment to see the signal (it stops accepting at once).
+    std::thread::sleep(Duration::from_millis(100));
+    // A client arriving now must be told at once that nobody takes requests here (so
+    // that it retries, or reaches the next instance), not be parked in the backlog of a
+    // listener no one accepts from until the process ends.
+    let started = Instant::now();
+    let outcome = unix_http::request(
+        &socket,
+        "POST",
+        "/query",
+        Some(
+            request("late", chassis_context(json!({})))
+                .to_string()
+                .as_bytes(),
+        ),
+    );
+    let took = started.elapsed();
+    assert_reply(
+        &in_flight.join().expect("the client thread"),
+        200,
+        &json!({"status": "ok", "state": "unknown"}),
+    );
+    assert_eq!(server.wait_exit().code(), Some(0));
+    let error = outcome.expect_err("a request after SIGTERM is not served");
+    assert!(
+        matches!(
+            error.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+        ) && took < Duration::from_millis(200),
+        "after SIGTERM, a new connection was accepted and left waiting {took:?} until the \
+         server exited ({error})"
+    );
+}
+
+// 5. The socket file.
+
+#[test]
+fn the_socket_has_mode_0660_in_a_directory_made_for_it() {
+    let dir = fresh_dir();
+    let socket = dir.join("power-drivers/nested/x.sock");
+    let mut server = Server::spawn(&chassis(), socket.clone(), dir, &[]);
+    server.wait_ready();
+    let metadata = std::fs::symlink_metadata(&socket).expect("the socket exists");
+    assert!(metadata.file_type().is_socket());
+    assert_eq!(metadata.permissions().mode() & 0o7777, 0o660);
+    assert_serves(&server);
+}
+
+#[test]
+fn a_stale_socket_is_replaced() {
+    let dir = fresh_dir();
+    let socket = dir.join("x.sock");
+    // A socket file nobody listens on: a server died without removing it.
+    drop(UnixListener::bind(&socket).expect("bind"));
+    assert!(UnixStream::connect(&socket).is_err());
+    let mut server = Server::spawn(&chassis(), socket, dir, &[]);
+    server.wait_ready();
+    assert_serves(&server);
+}
+
+#[test]
+fn a_live_socket_is_not_taken() {
+    let first = Server::start(&chassis(), &[]);
+    let socket = first.socket().to_owned();
+    let mut second = Server::spawn(&chassis(), socket.clone(), fresh_dir(), &[]);
+    let status = second.wait_exit();
+    assert_eq!(status.code(), Some(1), "{}", second.stderr());
+    assert_eq!(
+        second.stderr(),
+        format!(
+            "error: a server is already listening on {}\n",
+            socket.display()
+        )
+    );
+    assert!(socket.exists());
+    assert_serves(&first);
+}
+
+#[test]
+fn a_regular_file_is_not_replaced() {
+    let dir = fresh_dir();
+    let path = dir.join("x.sock");
+    std::fs::write(&path, "not a socket").unwrap();
+    let mut server = Server::spawn(&chassis(), path.clone(), dir, &[]);
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(1), "{}", server.stderr());
+    assert_eq!(
+        server.stderr(),
+        format!(
+            "error: {} exists and is not a socket: not replacing it\n",
+            path.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a socket");
+}
+
+// 6. Overlap, and its bound.
+
+#[test]
+fn slow_requests_overlap() {
+    const REQUESTS: usize = 500;
+    const DELAY: Duration = Duration::from_millis(200);
+    let server = Server::start(&chassis(), &[]);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..REQUESTS)
+            .map(|index| {
+                let server = &server;
+                scope.spawn(move || {
+                    let response = query(
+                        server,
+                        &format!("machine-{index}"),
+                        json!({"delay_ms": DELAY.as_millis() as u64}),
+                    );
+                    assert_reply(&response, 200, &json!({"status": "ok", "state": "unknown"}));
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().expect("a client thread");
+        }
+    });
+    let took = started.elapsed();
+    let serial = DELAY * REQUESTS as u32;
+    assert!(
+        took < serial / 10,
+        "{REQUESTS} requests of {DELAY:?} took {took:?}: not 10 times faster than one by one"
+    );
+    assert_eq!(server.wait_for_log(REQUESTS).len(), REQUESTS);
+}
+
+#[test]
+fn workers_bound_the_overlap() {
+    const REQUESTS: u32 = 5;
+    const DELAY: Duration = Duration::from_millis(200);
+    let server = Server::start(&chassis(), &["--workers", "1"]);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..REQUESTS)
+            .map(|index| {
+                let server = &server;
+                scope.spawn(move || {
+                    let response = query(
+                        server,
+                        &format!("machine-{index}"),
+                        json!({"delay_ms": DELAY.as_millis() as u64}),
+                    );
+                    assert_reply(&response, 200, &json!({"status": "ok", "state": "unknown"}));
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().expect("a client thread");
+        }
+    });
+    let took = started.elapsed();
+    assert!(took >= DELAY * REQUESTS, "took {took:?} with one worker");
+}
+
+// 7. The request log, and secrets.
+
+#[test]
+fn every_request_logs_one_line() {
+    let server = Server::start(&chassis(), &["--timeout", "1"]);
+    let socket = server.socket();
+    let requests = [
+        ("/query", "sys-ok", json!({}), "200 ok"),
+        ("/on", "sys-on", json!({}), "200 ok"),
+        (
+            "/off",
+            "sys-fail",
+            json!({"fail": "BMC said no"}),
+            "500 actionError: BMC said no",
+        ),
+        (
+            "/cycle",
+            "sys-conn",
+            json!({"fail": "gone", "fail_code": "connError"}),
+            "503 connError: gone",
+        ),
+        (
+            "/reset",
+            "sys-settings",
+            json!({"machines": 0}),
+            "400 settingsError: driverParameters.machines: a chassis holds at least one machine",
+        ),
+        (
+            "/query",
+            "sys-late",
+            json!({"delay_ms": 1500}),
+            "503 connError: timed out after 1 s",
+        ),
+        ("/probe", "sys-probe", json!({}), "200 ok"),
+    ];
+    for (path, system_id, extra, _) in &requests {
+        post(
+            socket,
+            path,
+            &request(system_id, chassis_context(extra.clone())),
+        );
+    }
+    get(socket, "/metadata");
+    post_bytes(socket, "/query", b"{");
+    unix_http::request(socket, "GET", "/nope", None).unwrap();
+    unix_http::request(socket, "GET", "/on", None).unwrap();
+
+    let expected = requests.len() + 4;
+    let log = server.wait_for_log(expected);
+    assert_eq!(log.len(), expected, "{log:#?}");
+    for (line, (path, system_id, _, outcome)) in log.iter().zip(&requests) {
+        let start = format!("fixture-chassis: POST {path} system_id={system_id} -> {outcome} (");
+        assert!(
+            line.starts_with(&start) && line.ends_with(" ms)"),
+            "{line:?} is not {start:?}...ms)"
+        );
+    }
+    let rest: Vec<&str> = log[requests.len()..]
+        .iter()
+        .map(|line| line.split(" (").next().unwrap())
+        .collect();
+    assert_eq!(
+        rest,
+        [
+            "fixture-chassis: GET /metadata -> 200 ok",
+            "fixture-chassis: POST /query -> 400 settingsError: invalid request: the body is \
+             not valid JSON",
+            "fixture-chassis: GET /nope -> 404 not_found: no endpoint /nope: expected GET \
+             /metadata or POST /query, /on, /off, /cycle, /reset, /set-boot-order, /probe",
+            "fixture-chassis: GET /on -> 405 method_not_allowed: /on takes POST, not GET",
+        ]
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_answers_or_logs() {
+    const SENTINEL: &str = "SENTINEL-pa55-77c1e0";
+    let server = Server::start(&chassis(), &["--timeout", "0.5"]);
+    let socket = server.socket();
+    let with_secret = |extra: Value| {
+        let mut context = chassis_context(extra);
+        context["power_pass"] = json!(SENTINEL);
+        context
+    };
+    let mut responses = Vec::new();
+    for extra in [
+        json!({}),
+        json!({"machines": 0}),
+        json!({"machines": 1, "power_address": "x"}),
+        json!({"fail": "BMC said no"}),
+        json!({"fail": "gone", "fail_code": "connError"}),
+        json!({"fail": "no", "fail_code": "authError"}),
+        json!({"fail": "no", "fail_code": "nosuchError"}),
+        json!({"panic": true}),
+        json!({"delay_ms": 1000}),
+    ] {
+        for path in ["/query", "/on", "/probe"] {
+            responses.push(post(
+                socket,
+                path,
+                &request("abc123", with_secret(extra.clone())),
+            ));
+        }
+    }
+    // The secret in a mistyped password, a broken body and an oversized one.
+    responses.push(post(
+        socket,
+        "/query",
+        &request("abc123", json!({"machines": 1, "power_pass": [SENTINEL]})),
+    ));
+    let body = request("abc123", with_secret(json!({}))).to_string();
+    responses.push(post_bytes(
+        socket,
+        "/query",
+        &body.as_bytes()[..body.len() - 2],
+    ));
+    let mut big = body.clone().into_bytes();
+    big.resize(MAX_BODY + 10, b' ');
+    responses.push(post_bytes(socket, "/query", &big));
+    // Even a context that is not an object.
+    responses.push(post(
+        socket,
+        "/query",
+        &json!({"system_id": "abc123", "context": SENTINEL}),
+    ));
+
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert!(
+        statuses.contains(&200) && statuses.contains(&400),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&500) && statuses.contains(&503),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&413), "{statuses:?}");
+    for response in &responses {
+        assert!(!response.text().contains(SENTINEL), "{response:?}");
+        for (name, value) in &response.headers {
+            assert!(!value.contains(SENTINEL), "{name}: {value}");
+        }
+    }
+    let log = server.wait_for_log(responses.len());
+    assert_eq!(log.len(), responses.len(), "{log:#?}");
+    assert!(!server.stderr().contains(SENTINEL), "{}", server.stderr());
+}
+
+// 8. The webhook and Redfish drivers as services.
+
+#[test]
+fn webhook_serves_its_peer() {
+    let on = Arc::new(AtomicBool::new(true));
+    let http = {
+        let on = on.clone();
+        http_server::HttpServer::start(move |request| {
+            match (request.method.as_str(), request.path()) {
+                ("GET", "/machine/status") => {
+                    let state = if on.load(Ordering::SeqCst) {
+                        "running"
+                    } else {
+                        "stopped"
+                    };
+                    http_server::Reply::ok(format!(r#"{{"name": "vm-1", "status": "{state}"}}"#))
+                }
+                ("POST", "/machine/on") => {
+                    on.store(true, Ordering::SeqCst);
+                    http_server::Reply::ok("{}")
+                }
+                ("POST", "/machine/off") => {
+                    on.store(false, Ordering::SeqCst);
+                    http_server::Reply::ok("{}")
+                }
+                _ => http_server::Reply::status(404),
+            }
+        })
+    };
+    let context = json!({
+        "power_on_uri": http.url("/machine/on"),
+        "power_off_uri": http.url("/machine/off"),
+        "power_query_uri": http.url("/machine/status"),
+        "power_token": "tok-123",
+    });
+    let server = Server::start(&support::example("webhook"), &[]);
+    let socket = server.socket();
+    let act = |path: &str| post(socket, path, &request("xyz123", context.clone()));
+
+    assert_reply(&act("/query"), 200, &json!({"status": "ok", "state": "on"}));
+    assert_reply(&act("/off"), 200, &json!({"status": "ok"}));
+    assert_reply(
+        &act("/query"),
+        200,
+        &json!({"status": "ok", "state": "off"}),
+    );
+    assert_reply(&act("/on"), 200, &json!({"status": "ok"}));
+    assert_reply(&act("/query"), 200, &json!({"status": "ok", "state": "on"}));
+    assert_reply(
+        &post(socket, "/probe", &request("xyz123", context.clone())),
+        404,
+        &error_body(
+            "unsupported_action",
+            "\"probe\" action is not supported for this power driver",
+            Some("unsupportedActionError"),
+        ),
+    );
+
+    let requests = http.requests();
+    let seen: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", "/machine/status"),
+            ("POST", "/machine/off"),
+            ("GET", "/machine/status"),
+            ("POST", "/machine/on"),
+            ("GET", "/machine/status"),
+        ]
+    );
+    for request in &requests {
+        assert_eq!(request.header("authorization"), Some("Bearer tok-123"));
+        // The request's system_id reached the driver's parameters.
+        assert_eq!(request.header("system_id"), Some("xyz123"), "{request:?}");
+    }
+    assert!(!server.stderr().contains("tok-123"), "{}", server.stderr());
+}
+
+#[test]
+fn redfish_serves_the_emulator() {
+    let sushy = sushy::Sushy::start(&sushy::Options::default());
+    let server = Server::start(&support::example("redfish"), &[]);
+    let socket = server.socket();
+    let context = |node_id: &str| {
+        json!({"power_address": sushy.address(), "power_user": "admin",
+               "power_pass": "secret", "node_id": node_id})
+    };
+
+    let metadata = get(socket, "/metadata");
+    assert_eq!(metadata.status, 200, "{metadata:?}");
+    assert_eq!(metadata.json()["name"], "redfish");
+    assert_eq!(metadata.json()["capabilities"]["can_probe"], true);
+
+    for (uuid, name, state, _) in sushy::SYSTEMS {
+        assert_reply(
+            &post(socket, "/query", &request(name, context(uuid))),
+            200,
+            &json!({"status": "ok", "state": state.to_lowercase()}),
+        );
+    }
+    let hosts: Vec<Value> = sushy::SYSTEMS
+        .iter()
+        .map(|(uuid, name, _, mac)| {
+            json!({
+                "hostname": name,
+                "mac": mac,
+                "arch": "amd64/generic",
+                "driver_name": "redfish",
+                "driver_parameters": {
+                    "power_address": sushy.address(),
+                    "power_user": "admin",
+                    "power_pass": "secret",
+                    "node_id": uuid,
+                },
+            })
+        })
+        .collect();
+    assert_reply(
+        &post(socket, "/probe", &request("chassis-1", context(""))),
+        200,
+        &json!({"status": "ok", "hosts": hosts}),
+    );
+    // A BMC that is not there is worth retrying.
+    let dead = format!("http://127.0.0.1:{}", http_server::dead_port());
+    let mut unreachable = context(sushy::SYSTEMS[0].0);
+    unreachable["power_address"] = json!(dead);
+    let response = post(socket, "/query", &request("node-1", unreachable));
+    assert_eq!(response.status, 503, "{response:?}");
+    assert_eq!(response.json()["error_code"], "connError");
+}
