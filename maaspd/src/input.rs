@@ -80,8 +80,11 @@ impl Input {
         mut warn: impl FnMut(String),
     ) -> Result<P> {
         let mut ignored = |path: serde_ignored::Path<'_>| {
+            // Escaped: a key is the caller's text, and a newline in it would forge a line.
+            let path = path.to_string();
             warn(format!(
-                "ignoring unknown driver parameter `driverParameters.{path}`"
+                "ignoring unknown driver parameter `driverParameters.{}`",
+                path.escape_debug()
             ))
         };
         // Parameters are small: a clone keeps the document intact for the caller.
@@ -207,6 +210,18 @@ mod tests {
                 "ignoring unknown driver parameter `driverParameters.system_id`",
                 "ignoring unknown driver parameter `driverParameters.z`",
             ]
+        );
+    }
+
+    #[test]
+    fn a_key_cannot_forge_a_warning_line() {
+        let doc =
+            input(json!({"driverParameters": {"address": "a", "x\nwarning: fake": 1}})).unwrap();
+        let mut warnings = Vec::new();
+        let _: Params = doc.parameters(|w| warnings.push(w)).unwrap();
+        assert_eq!(
+            warnings,
+            ["ignoring unknown driver parameter `driverParameters.x\\nwarning: fake`"]
         );
     }
 

@@ -1,6 +1,6 @@
 //! Small drivers for the unit tests of the runtime.
 
-use std::sync::Mutex;
+use std::cell::RefCell;
 
 use crate::{BootDevice, Error, PowerState, ProbedSystem, Result};
 
@@ -41,11 +41,14 @@ impl ChassisSettings {
     }
 }
 
-/// The boot order the last `set_boot_order` received, in any test.
-static LAST_BOOT_ORDER: Mutex<Vec<BootDevice>> = Mutex::new(Vec::new());
+thread_local! {
+    /// The boot order the last `set_boot_order` on this thread received: per thread,
+    /// so tests running at once do not overwrite each other's.
+    static LAST_BOOT_ORDER: RefCell<Vec<BootDevice>> = const { RefCell::new(Vec::new()) };
+}
 
 pub(crate) fn last_boot_order() -> Vec<BootDevice> {
-    LAST_BOOT_ORDER.lock().unwrap().clone()
+    LAST_BOOT_ORDER.with(|order| order.borrow().clone())
 }
 
 /// A chassis that probes and orders boot devices.
@@ -104,7 +107,7 @@ impl Chassis {
     }
 
     fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()> {
-        *LAST_BOOT_ORDER.lock().unwrap() = devices.to_vec();
+        LAST_BOOT_ORDER.with(|order| *order.borrow_mut() = devices.to_vec());
         Ok(())
     }
 }

@@ -154,8 +154,9 @@ fn log<D: PowerDriver>(
     reply: &Reply,
     started: Instant,
 ) {
+    // Escaped: the system_id is the caller's text, and a newline in it would forge a line.
     let machine = system_id
-        .map(|id| format!(" system_id={id}"))
+        .map(|id| format!(" system_id={}", id.escape_debug()))
         .unwrap_or_default();
     eprintln!(
         "{}: {method} {path}{machine} -> {} {} ({} ms)",
