@@ -90,12 +90,14 @@ struct WebhookSettings {
     ///
     /// Searched for anywhere in the answer of the power query URI; a match means on.
     #[serde(default = "default_on_regex")]
+    #[maaspd(required)]
     power_on_regex: String,
 
     /// Regex to confirm the node is off
     ///
     /// Searched for when the first did not match; a match means off, no match unknown.
     #[serde(default = "default_off_regex")]
+    #[maaspd(required)]
     power_off_regex: String,
 
     /// Power user
@@ -121,6 +123,7 @@ struct WebhookSettings {
     /// With "y", an https URI must present a certificate that the system CA certificates
     /// vouch for, for the URI's host.
     #[serde(default)]
+    #[maaspd(required)]
     power_verify_ssl: VerifySsl,
 
     /// The machine's MAAS id, which MAAS adds to every driver's parameters; sent as the

@@ -101,9 +101,13 @@ fn check_against_schema(name: &str, metadata: &Value, schema: &Value) {
         .unwrap_or_default();
     for setting in settings {
         let what = format!("{name}: setting {}", setting["name"]);
+        // Required by the schema, or marked `#[maaspd(required)]` (a default, but MAAS
+        // asks for a value).
+        let marked =
+            schema["properties"][setting["name"].as_str().unwrap()]["x-maas-required"] == true;
         assert_eq!(
             setting["required"],
-            json!(required.contains(&&setting["name"])),
+            json!(required.contains(&&setting["name"]) || marked),
             "{what}"
         );
         let has_choices = !setting["choices"].as_array().unwrap().is_empty();
@@ -204,6 +208,7 @@ struct Settings {
     mac_address: String,
     /// Session timeout in seconds.
     #[serde(default = "timeout")]
+    #[maaspd(required)]
     timeout: u16,
 }
 
@@ -296,6 +301,8 @@ fn settings_follow_maas_rules() {
         ),
         (FieldType::String, "20", "Session timeout in seconds.")
     );
+    assert!(timeout.required, "#[maaspd(required)] despite its default");
+    assert!(!password.required, "a default and no mark: not required");
 }
 
 /// MAAS applies the pattern with Python's `re.match` and takes the `address` group.

@@ -1,5 +1,6 @@
-//! `#[maaspd(scope = "node", field_type = "mac_address")]` on a field: the facts of a
-//! MAAS setting that neither its type nor its doc comment tells. They travel in the
+//! `#[maaspd(scope = "node", field_type = "mac_address", required)]` on a field: the
+//! facts of a MAAS setting that neither its type nor its doc comment tells (`required`:
+//! MAAS asks for a value even though the field has a default). They travel in the
 //! schema as `x-maas-*` keywords, from which the runtime builds MAAS's metadata.
 
 use syn::{Attribute, LitStr, parse_quote};
@@ -27,12 +28,18 @@ pub(crate) fn translate(attrs: &mut Vec<Attribute>, errors: &mut Errors) {
             continue;
         }
         let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("required") {
+                added.push(parse_quote!(#[schemars(extend("x-maas-required" = true))]));
+                return Ok(());
+            }
             let (keyword, allowed) = if meta.path.is_ident("scope") {
                 ("x-maas-scope", SCOPES)
             } else if meta.path.is_ident("field_type") {
                 ("x-maas-field-type", FIELD_TYPES)
             } else {
-                return Err(meta.error("expected `scope = \"...\"` or `field_type = \"...\"`"));
+                return Err(
+                    meta.error("expected `scope = \"...\"`, `field_type = \"...\"` or `required`")
+                );
             };
             let value: LitStr = meta.value()?.parse()?;
             if !allowed.contains(&value.value().as_str()) {
@@ -72,7 +79,7 @@ mod tests {
     fn becomes_schema_keywords() {
         let (attrs, error) = run(vec![
             parse_quote!(#[doc = " MAC"]),
-            parse_quote!(#[maaspd(scope = "node", field_type = "mac_address")]),
+            parse_quote!(#[maaspd(scope = "node", field_type = "mac_address", required)]),
         ]);
         assert_eq!(error, None);
         assert_eq!(
@@ -81,6 +88,7 @@ mod tests {
                 "# [doc = \" MAC\"]",
                 "# [schemars (extend (\"x-maas-scope\" = \"node\"))]",
                 "# [schemars (extend (\"x-maas-field-type\" = \"mac_address\"))]",
+                "# [schemars (extend (\"x-maas-required\" = true))]",
             ]
         );
     }

@@ -41,7 +41,8 @@ pub struct Setting {
     pub label: String,
     /// How MAAS shows and checks the value.
     pub field_type: FieldType,
-    /// Whether the setting must be given.
+    /// Whether the setting must be given, or, with `#[maaspd(required)]`, must have a
+    /// value (MAAS marks some settings that have a default required).
     pub required: bool,
     /// Whether the value belongs to the BMC or to one machine behind it.
     pub scope: Scope,
@@ -123,7 +124,8 @@ pub(crate) fn from_schema(schema: &Value) -> Vec<Setting> {
                 name: name.clone(),
                 label: label(name, &property),
                 field_type,
-                required: required.contains(&name.as_str()),
+                required: required.contains(&name.as_str())
+                    || property.get("x-maas-required") == Some(&Value::Bool(true)),
                 scope: match property.get("x-maas-scope").and_then(Value::as_str) {
                     Some("node") => Scope::Node,
                     _ => Scope::Bmc,
@@ -266,7 +268,7 @@ mod tests {
                 "verify": {"anyOf": [{"$ref": "#/$defs/YesNo"}, {"type": "null"}]},
                 "pass": {"type": "string", "writeOnly": true},
                 "mac": {"type": "string", "x-maas-field-type": "mac_address", "x-maas-scope": "node"},
-                "port": {"type": "integer", "default": 623},
+                "port": {"type": "integer", "default": 623, "x-maas-required": true},
                 "features": {"type": "array", "items": {"enum": ["a", "b"]}, "default": ["b"]},
             },
             "$defs": {
@@ -314,6 +316,7 @@ mod tests {
             (port.field_type, port.default.as_str().unwrap()),
             (FieldType::String, "623")
         );
+        assert!(port.required, "x-maas-required");
         assert_eq!(features.field_type, FieldType::MultipleChoice);
         assert_eq!(features.default, json!(["b"]));
         assert_eq!(address.default, json!(""));
