@@ -270,24 +270,7 @@ fn probe_lists_every_system_of_the_bmc() {
     let mut parameters = params(&sushy.address(), "");
     parameters["system_id"] = json!("abc123"); // MAAS adds it; ignored
     let out = run("probe", parameters);
-    let hosts: Vec<Value> = SYSTEMS
-        .iter()
-        .map(|(uuid, name, _, mac)| {
-            json!({
-                "hostname": name,
-                "mac": mac,
-                "arch": "amd64/generic",
-                "driver_name": "redfish",
-                "driver_parameters": {
-                    "power_address": sushy.address(),
-                    "power_user": "admin",
-                    "power_pass": "secret",
-                    "node_id": uuid,
-                },
-            })
-        })
-        .collect();
-    assert_eq!(out.ok()["data"]["hosts"], json!(hosts));
+    assert_eq!(out.ok()["data"]["hosts"], sushy.probed_hosts());
     // sushy's fake systems say nothing of their processors: the fallback is named.
     for (uuid, name, _, _) in SYSTEMS {
         assert!(

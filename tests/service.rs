@@ -863,21 +863,18 @@ fn a_regular_file_is_not_replaced() {
 
 // 6. Overlap, and its bound.
 
-#[test]
-fn slow_requests_overlap() {
-    const REQUESTS: usize = 500;
-    const DELAY: Duration = Duration::from_millis(200);
-    let server = Server::start(&chassis(), &[]);
+/// Sends `requests` queries at once, each taking `delay` in the driver, and returns how
+/// long all took; every one must succeed.
+fn query_concurrently(server: &Server, requests: u32, delay: Duration) -> Duration {
     let started = Instant::now();
     std::thread::scope(|scope| {
-        let clients: Vec<_> = (0..REQUESTS)
+        let clients: Vec<_> = (0..requests)
             .map(|index| {
-                let server = &server;
                 scope.spawn(move || {
                     let response = query(
                         server,
                         &format!("machine-{index}"),
-                        json!({"delay_ms": DELAY.as_millis() as u64}),
+                        json!({"delay_ms": delay.as_millis() as u64}),
                     );
                     assert_reply(&response, 200, &json!({"status": "ok", "state": "unknown"}));
                 })
@@ -887,13 +884,24 @@ fn slow_requests_overlap() {
             client.join().expect("a client thread");
         }
     });
-    let took = started.elapsed();
-    let serial = DELAY * REQUESTS as u32;
+    started.elapsed()
+}
+
+#[test]
+fn slow_requests_overlap() {
+    const REQUESTS: u32 = 500;
+    const DELAY: Duration = Duration::from_millis(200);
+    let server = Server::start(&chassis(), &[]);
+    let took = query_concurrently(&server, REQUESTS, DELAY);
+    let serial = DELAY * REQUESTS;
     assert!(
         took < serial / 10,
         "{REQUESTS} requests of {DELAY:?} took {took:?}: not 10 times faster than one by one"
     );
-    assert_eq!(server.wait_for_log(REQUESTS).len(), REQUESTS);
+    assert_eq!(
+        server.wait_for_log(REQUESTS as usize).len(),
+        REQUESTS as usize
+    );
 }
 
 #[test]
@@ -901,26 +909,7 @@ fn workers_bound_the_overlap() {
     const REQUESTS: u32 = 5;
     const DELAY: Duration = Duration::from_millis(200);
     let server = Server::start(&chassis(), &["--workers", "1"]);
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        let clients: Vec<_> = (0..REQUESTS)
-            .map(|index| {
-                let server = &server;
-                scope.spawn(move || {
-                    let response = query(
-                        server,
-                        &format!("machine-{index}"),
-                        json!({"delay_ms": DELAY.as_millis() as u64}),
-                    );
-                    assert_reply(&response, 200, &json!({"status": "ok", "state": "unknown"}));
-                })
-            })
-            .collect();
-        for client in clients {
-            client.join().expect("a client thread");
-        }
-    });
-    let took = started.elapsed();
+    let took = query_concurrently(&server, REQUESTS, DELAY);
     assert!(took >= DELAY * REQUESTS, "took {took:?} with one worker");
 }
 
@@ -1174,27 +1163,10 @@ fn redfish_serves_the_emulator() {
             &json!({"status": "ok", "state": state.to_lowercase()}),
         );
     }
-    let hosts: Vec<Value> = sushy::SYSTEMS
-        .iter()
-        .map(|(uuid, name, _, mac)| {
-            json!({
-                "hostname": name,
-                "mac": mac,
-                "arch": "amd64/generic",
-                "driver_name": "redfish",
-                "driver_parameters": {
-                    "power_address": sushy.address(),
-                    "power_user": "admin",
-                    "power_pass": "secret",
-                    "node_id": uuid,
-                },
-            })
-        })
-        .collect();
     assert_reply(
         &post(socket, "/probe", &request("chassis-1", context(""))),
         200,
-        &json!({"status": "ok", "hosts": hosts}),
+        &json!({"status": "ok", "hosts": sushy.probed_hosts()}),
     );
     // A BMC that is not there is worth retrying.
     let dead = format!("http://127.0.0.1:{}", http_server::dead_port());

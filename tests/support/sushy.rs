@@ -109,6 +109,29 @@ impl Sushy {
     }
 
     /// `http://127.0.0.1:PORT` or `https://...`.
+    /// What the redfish driver's `probe` reports for the fixture's systems behind this
+    /// emulator, with the fixture's credentials (`admin` / `secret`): sushy's fake
+    /// systems name no processor, so the arch is the fallback, `amd64/generic`.
+    pub fn probed_hosts(&self) -> serde_json::Value {
+        SYSTEMS
+            .iter()
+            .map(|(uuid, name, _, mac)| {
+                serde_json::json!({
+                    "hostname": name,
+                    "mac": mac,
+                    "arch": "amd64/generic",
+                    "driver_name": "redfish",
+                    "driver_parameters": {
+                        "power_address": self.address(),
+                        "power_user": "admin",
+                        "power_pass": "secret",
+                        "node_id": uuid,
+                    },
+                })
+            })
+            .collect()
+    }
+
     pub fn address(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://127.0.0.1:{}", self.port)
