@@ -19,7 +19,7 @@ use proptest::sample::{Index, select};
 use serde_json::{Map, Number, Value, json};
 
 use crate::test_drivers::{Chassis, Lamp};
-use crate::{Action, BootDevice, Error, ErrorCode, PowerDriver, PowerState, Result, Secret, cli};
+use crate::{Action, Error, ErrorCode, PowerDriver, PowerState, Result, Secret, cli};
 
 /// The password every generated `power_pass` holds: no answer may contain it.
 const SENTINEL: &str = "fuzz-S3NT1NEL-pa55w0rd";
@@ -295,6 +295,7 @@ fn document() -> BoxedStrategy<Value> {
 
 /// A service request body: anything, or mostly `{"system_id", "context", "order"}`
 /// with each part right or wrong.
+#[cfg(feature = "service")]
 fn request() -> BoxedStrategy<Value> {
     let system_id = prop_oneof![
         4 => "[a-z0-9]{1,8}".prop_map(Value::String),
@@ -658,6 +659,7 @@ mod service {
     use tower::ServiceExt;
 
     use super::*;
+    use crate::BootDevice;
     use crate::metadata::Metadata;
 
     /// The service's body limit (routes.rs).
