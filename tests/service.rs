@@ -915,6 +915,28 @@ fn workers_bound_the_overlap() {
 
 // 7. The request log, and secrets.
 
+/// Ignored parameters are routine in service mode (MAAS sends every setting of a
+/// machine): logged with `-vv` only, keys never values.
+#[test]
+fn ignored_parameters_are_logged_only_when_asked() {
+    let context = json!({"power_address": "10.0.0.9", "power_pass": "SENTINEL-vv"});
+    for (args, logged) in [(&[][..], false), (&["-vv"][..], true)] {
+        let server = Server::start(&abstract_driver(), args);
+        let response = post(
+            server.socket(),
+            "/query",
+            &request("sys-1", context.clone()),
+        );
+        assert_reply(&response, 200, &json!({"status": "ok", "state": "off"}));
+        server.wait_for_log(1);
+        let stderr = server.stderr();
+        let warning = "abstract: debug: power_query: ignoring unknown driver parameter \
+                       `driverParameters.power_address`";
+        assert_eq!(stderr.contains(warning), logged, "{args:?}: {stderr}");
+        assert!(!stderr.contains("SENTINEL-vv"), "{stderr}");
+    }
+}
+
 #[test]
 fn every_request_logs_one_line() {
     let server = Server::start(&chassis(), &["--timeout", "1"]);

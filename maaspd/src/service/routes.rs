@@ -104,7 +104,14 @@ async fn run_bounded<D: PowerDriver>(
     };
     let task = tokio::task::spawn_blocking(move || execute::<D>(action, || Ok(document)));
     match tokio::time::timeout(shared.timeout, task).await {
-        Ok(Ok(response)) => Reply::from_response(&response),
+        Ok(Ok(response)) => {
+            // MAAS sends every machine's whole settings: ignored keys are routine here,
+            // shown with `serve -vv` only.
+            for warning in response.warnings() {
+                log::debug!("{action}: {warning}");
+            }
+            Reply::from_response(&response)
+        }
         // Panics are caught inside `execute`: this is the runtime shutting down.
         Ok(Err(error)) => Reply::error(&Error::fatal(format!("the action was lost: {error}"))),
         Err(_) => Reply::error(&Error::conn(format!(
