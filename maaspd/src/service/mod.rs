@@ -97,6 +97,9 @@ struct Shared {
     timeout: Duration,
 }
 
+#[cfg(test)]
+pub(crate) use routes::{ENDPOINTS, MAX_BODY};
+
 /// The routes of driver `D` with `workers` and `timeout`, for tests that send requests
 /// in-process, without a socket.
 #[cfg(test)]

@@ -19,10 +19,10 @@ use crate::metadata::Metadata;
 use crate::{Action, Error, PowerDriver};
 
 /// A request body holds one machine's parameters: anything bigger is refused (413).
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// The endpoints of the spec, and `/probe`, maaspd's addition.
-const ENDPOINTS: [(&str, Action); 7] = [
+pub(crate) const ENDPOINTS: [(&str, Action); 7] = [
     ("/query", Action::PowerQuery),
     ("/on", Action::PowerOn),
     ("/off", Action::PowerOff),
