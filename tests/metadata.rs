@@ -1,6 +1,8 @@
 //! `metadata`: every example driver describes itself in MAAS's form, derived from its
 //! attribute and its parameters schema, and the derivation follows MAAS's rules.
 
+#[path = "support/region.rs"]
+mod region;
 mod support;
 
 use std::process::Command;
@@ -33,7 +35,14 @@ fn maas_metadata_schema() -> Value {
             "actions": {
                 "type": "array",
                 "uniqueItems": true,
-                "items": {"enum": ["query", "on", "off", "cycle", "reset", "set-boot-order", "probe"]},
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["name"],
+                    "properties": {"name": {
+                        "enum": ["query", "on", "off", "cycle", "reset", "set-boot-order", "probe"],
+                    }},
+                },
             },
             "capabilities": {
                 "type": "object",
@@ -66,7 +75,7 @@ fn maas_metadata_schema() -> Value {
                     "required": {"type": "boolean"},
                     "scope": {"enum": ["bmc", "node"]},
                     "secret": {"type": "boolean"},
-                    "default": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                    "default": {"type": ["string", "array"], "items": {"type": "string"}},
                     "choices": {"type": "array", "items": {
                         "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"},
                     }},
@@ -110,6 +119,12 @@ fn check_against_schema(name: &str, metadata: &Value, schema: &Value) {
             json!(required.contains(&&setting["name"]) || marked),
             "{what}"
         );
+        let multiple = setting["field_type"] == "multiple_choice";
+        assert_eq!(
+            setting["default"].is_array(),
+            multiple,
+            "{what}: a list default exactly for a multiple choice"
+        );
         let has_choices = !setting["choices"].as_array().unwrap().is_empty();
         let choice_type = matches!(
             setting["field_type"].as_str(),
@@ -128,7 +143,7 @@ fn check_against_schema(name: &str, metadata: &Value, schema: &Value) {
     }
     let capabilities = &metadata["capabilities"];
     let actions = metadata["actions"].as_array().unwrap();
-    let offers = |action: &str| actions.contains(&json!(action));
+    let offers = |action: &str| actions.contains(&json!({"name": action}));
     assert_eq!(capabilities["queryable"], json!(offers("query")), "{name}");
     assert_eq!(capabilities["can_probe"], json!(offers("probe")), "{name}");
     assert_eq!(
@@ -158,6 +173,11 @@ fn every_example_describes_itself_in_maas_form() {
         if let Err(error) = validator.validate(&metadata) {
             panic!("{name}: {error} at {}", error.instance_path());
         }
+        assert_eq!(
+            region::refusals(&metadata),
+            Vec::<String>::new(),
+            "{name}: MAAS's region registers it"
+        );
         let schema: Value =
             serde_json::from_str(&support::run(&binary, &["schema"], b"").stdout).unwrap();
         check_against_schema(name, &metadata, &schema);
@@ -247,6 +267,7 @@ fn settings_follow_maas_rules() {
     let value = json!(metadata);
     let validator = jsonschema::draft202012::new(&maas_metadata_schema()).unwrap();
     assert!(validator.is_valid(&value), "{value:#}");
+    assert_eq!(region::refusals(&value), Vec::<String>::new());
     check_against_schema("kinds", &value, &maaspd::testing::schema::<Settings>());
 
     assert_eq!(
@@ -344,4 +365,91 @@ fn url_ip_extractor_finds_the_address_as_maas_would() {
     let found: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
     let expected: Vec<&str> = cases.iter().map(|(_, address)| *address).collect();
     assert_eq!(found, expected);
+}
+
+/// The region's rules refuse what MAAS refused of maaspd's earlier metadata, so the
+/// checks above can fail.
+#[test]
+fn the_regions_rules_refuse_what_maas_refuses() {
+    let mut metadata = json!(Metadata::of::<Settings>());
+    assert!(region::refusals(&metadata).is_empty());
+    let good = metadata.clone();
+
+    metadata["actions"] = json!(["query", "on", "off"]);
+    let refusals = region::refusals(&metadata);
+    assert!(
+        !refusals.is_empty() && refusals[0].contains("/actions/0"),
+        "{refusals:?}"
+    );
+
+    let mut metadata = good.clone();
+    metadata["settings"][2]["choices"] = json!([["soft", "soft"], ["hard", "Hard power off"]]);
+    assert!(
+        !region::refusals(&metadata).is_empty(),
+        "a pair of equal strings"
+    );
+
+    let mut metadata = good.clone();
+    metadata["settings"][4]["default"] = json!(20);
+    assert!(
+        !region::refusals(&metadata).is_empty(),
+        "a number as default"
+    );
+
+    let mut metadata = good;
+    metadata["capabilities"]
+        .as_object_mut()
+        .unwrap()
+        .remove("chassis");
+    assert!(
+        !region::refusals(&metadata).is_empty(),
+        "no chassis capability"
+    );
+}
+
+/// A choice enum that derives its schema by hand, without doc comments, still gets
+/// labels that differ from its values.
+#[test]
+fn undocumented_choices_get_distinct_labels() {
+    #[derive(maaspd::__private::serde::Deserialize, maaspd::__private::schemars::JsonSchema)]
+    #[serde(crate = "maaspd::__private::serde", rename_all = "snake_case")]
+    #[schemars(crate = "maaspd::__private::schemars")]
+    #[allow(dead_code)]
+    enum Mode {
+        PowerCycle,
+        Lan,
+    }
+    #[derive(maaspd::__private::serde::Deserialize, maaspd::__private::schemars::JsonSchema)]
+    #[serde(crate = "maaspd::__private::serde")]
+    #[schemars(crate = "maaspd::__private::schemars")]
+    #[allow(dead_code)]
+    struct Plain {
+        mode: Mode,
+        #[serde(default)]
+        modes: Vec<Mode>,
+    }
+    impl maaspd::Parameters for Plain {}
+    #[maaspd::power_driver(description = "Hand-derived", name = "plain", main = false)]
+    impl Plain {
+        fn power_on(&self) -> Result<()> {
+            Ok(())
+        }
+        fn power_off(&self) -> Result<()> {
+            Ok(())
+        }
+        fn power_query(&self) -> Result<PowerState> {
+            Ok(PowerState::Off)
+        }
+    }
+    let metadata = Metadata::of::<Plain>();
+    assert_eq!(
+        metadata.settings[0].choices,
+        [
+            ["power_cycle".to_string(), "Power cycle".to_string()],
+            ["lan".to_string(), "Lan".to_string()],
+        ]
+    );
+    assert_eq!(metadata.settings[1].field_type, FieldType::MultipleChoice);
+    assert_eq!(metadata.settings[1].default, json!([]));
+    assert!(region::refusals(&json!(metadata)).is_empty());
 }

@@ -8,10 +8,15 @@ use syn::{Attribute, Expr, ExprLit, Lit, parse_quote};
 /// has a one-line first paragraph and more after it; otherwise leaves the doc comment
 /// to schemars, which makes all of it the description.
 pub(crate) fn split_title(attrs: &mut Vec<Attribute>) {
-    let lines: Vec<String> = attrs.iter().filter_map(doc_line).collect();
+    let lines = doc_lines(attrs);
     if let Some((title, description)) = title_and_description(&lines) {
         attrs.push(parse_quote!(#[schemars(title = #title, description = #description)]));
     }
+}
+
+/// The lines of the doc comment in `attrs`, without the space after `///`.
+pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
+    attrs.iter().filter_map(doc_line).collect()
 }
 
 fn doc_line(attr: &Attribute) -> Option<String> {

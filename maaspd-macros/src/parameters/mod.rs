@@ -3,6 +3,7 @@
 //! `Serialize` too: schemars shows a `#[serde(default)]` only for a type it can
 //! serialise, and a probing driver can turn parameters into `driver_parameters`.
 
+mod choice_label;
 mod doc;
 mod maas_field;
 
@@ -72,6 +73,7 @@ fn describe_fields(item: &mut Item, errors: &mut Errors) {
             }
         }
         Item::Enum(item) => {
+            choice_label::check(item, errors);
             doc::split_title(&mut item.attrs);
             for variant in &mut item.variants {
                 doc::split_title(&mut variant.attrs);

@@ -37,7 +37,8 @@ pub use setting::{FieldType, Scope, Setting};
 /// assert_eq!(metadata.name, "lamp");
 /// assert_eq!(metadata.settings[0].label, "Lamp address");
 /// assert!(metadata.settings[0].required);
-/// assert_eq!(metadata.actions, ["query", "on", "off", "cycle", "reset"]);
+/// let actions: Vec<&str> = metadata.actions.iter().map(|action| action.name).collect();
+/// assert_eq!(actions, ["query", "on", "off", "cycle", "reset"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metadata {
@@ -48,14 +49,29 @@ pub struct Metadata {
     /// The driver crate's version.
     pub version: &'static str,
     /// The service endpoints the driver answers: `query`, `on`, `off`, `cycle`,
-    /// `reset`, then `set-boot-order` and `probe` when it offers them.
-    pub actions: Vec<&'static str>,
+    /// `reset`, then `set-boot-order` and `probe` when it offers them; each an object
+    /// `{"name": ...}`, as the region's `DriverSchema` reads them.
+    pub actions: Vec<DriverAction>,
     /// The settings, in the order the parameters struct declares them.
     pub settings: Vec<Setting>,
     /// What the driver can do.
     pub capabilities: Capabilities,
     /// Which setting holds the BMC's address.
     pub ip_extractor: Option<IpExtractor>,
+}
+
+/// One service endpoint a driver answers, as MAAS's region registers it:
+/// `{"name": "query"}`.
+///
+/// ```
+/// use maaspd::metadata::DriverAction;
+/// let action = DriverAction { name: "set-boot-order" };
+/// assert_eq!(maaspd::serde_json::json!(action), maaspd::serde_json::json!({"name": "set-boot-order"}));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DriverAction {
+    /// The endpoint's path without its slash: `query`, `on`, `set-boot-order`, ...
+    pub name: &'static str,
 }
 
 /// What a driver can do, as MAAS asks.
@@ -98,7 +114,8 @@ impl Metadata {
     /// # }
     /// let metadata = maaspd::metadata::Metadata::of::<Lamp>();
     /// assert!(!metadata.capabilities.queryable);
-    /// assert_eq!(metadata.actions, ["on", "off", "cycle", "reset"]);
+    /// let actions: Vec<&str> = metadata.actions.iter().map(|action| action.name).collect();
+    /// assert_eq!(actions, ["on", "off", "cycle", "reset"]);
     /// ```
     pub fn of<D: PowerDriver>() -> Metadata {
         let capabilities = Capabilities {
@@ -117,7 +134,7 @@ impl Metadata {
             ("probe", capabilities.can_probe),
         ]
         .into_iter()
-        .filter_map(|(action, offered)| offered.then_some(action))
+        .filter_map(|(name, offered)| offered.then_some(DriverAction { name }))
         .collect();
         Metadata {
             name: D::NAME,

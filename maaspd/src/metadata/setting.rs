@@ -48,10 +48,18 @@ pub struct Setting {
     pub scope: Scope,
     /// Whether the value is a password, token or key.
     pub secret: bool,
-    /// The default value: a string (`""` when there is none), or for a
-    /// `multiple_choice` the list of chosen values, as MAAS keeps them.
+    /// The default value as MAAS keeps it: for a `multiple_choice` the list of chosen
+    /// values (`[]` when there is none), for every other field type a string (`""`
+    /// when there is none; a number or a boolean in its text form, `"623"`, `"true"`).
     pub default: Value,
-    /// `[value, label]` pairs, for `choice` and `multiple_choice`.
+    /// `[value, label]` pairs, for `choice` and `multiple_choice`. The two always
+    /// differ, as MAAS's choice schema requires (`uniqueItems`): the label is the
+    /// variant's doc comment (its title, else its first line); when that is missing or
+    /// the same as the value, the value made readable (`power_cycle` → `Power cycle`),
+    /// and when even that is the same (`LAN`, `17`), the value followed by ` (value)`;
+    /// an empty value without a label reads `(none)`. `#[maaspd::parameters]` refuses
+    /// a choice enum whose variant has no doc comment or one that only repeats its value,
+    /// so these fall-backs serve enums that derive their schema by hand.
     pub choices: Vec<[String; 2]>,
 }
 
@@ -131,7 +139,7 @@ pub(crate) fn from_schema(schema: &Value) -> Vec<Setting> {
                     _ => Scope::Bmc,
                 },
                 secret,
-                default: default(property.get("default")),
+                default: default(property.get("default"), field_type),
                 choices: if own_choices.is_empty() {
                     item_choices
                 } else {
@@ -182,7 +190,7 @@ fn choices(schema: &Map<String, Value>) -> Vec<[String; 2]> {
         return values
             .iter()
             .filter(|value| !value.is_null())
-            .map(|value| [as_text(value), as_text(value)])
+            .map(|value| choice(as_text(value), None))
             .collect();
     }
     let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else {
@@ -192,17 +200,47 @@ fn choices(schema: &Map<String, Value>) -> Vec<[String; 2]> {
         .iter()
         .filter_map(|branch| {
             let value = as_text(branch.get("const")?);
-            let label = ["title", "description"]
+            let doc = ["title", "description"]
                 .iter()
                 .find_map(|key| branch.get(*key).and_then(Value::as_str))
-                .map_or_else(|| value.clone(), str::to_owned);
-            Some([value, label])
+                .and_then(|text| text.lines().next());
+            Some(choice(value, doc))
         })
         .collect();
     if consts.len() == branches.len() {
         consts
     } else {
         Vec::new()
+    }
+}
+
+/// A `[value, label]` pair whose two strings differ (see [`Setting::choices`]).
+fn choice(value: String, doc: Option<&str>) -> [String; 2] {
+    let doc = doc
+        .map(str::trim)
+        .filter(|doc| !doc.is_empty() && *doc != value);
+    let label = match doc {
+        Some(doc) => doc.to_owned(),
+        None if value.is_empty() => "(none)".to_owned(),
+        None => {
+            let readable = readable(&value);
+            if readable == value {
+                format!("{value} (value)")
+            } else {
+                readable
+            }
+        }
+    };
+    [value, label]
+}
+
+/// `power_cycle` → `Power cycle`: separators as spaces, the first letter capital.
+fn readable(value: &str) -> String {
+    let spaced = value.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
     }
 }
 
@@ -231,15 +269,17 @@ fn field_type(declared: &str) -> FieldType {
     }
 }
 
-/// A default as MAAS keeps it: text, or a list of texts.
-fn default(value: Option<&Value>) -> Value {
-    match value {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| Value::from(as_text(item)))
-            .collect(),
-        Some(value) => Value::from(as_text(value)),
-        None => Value::from(""),
+/// A default as MAAS keeps it for `field_type`: a list of texts for a multiple choice
+/// (MAAS's multiple-choice field schema), text for everything else.
+fn default(value: Option<&Value>, field_type: FieldType) -> Value {
+    let texts = |items: &[Value]| -> Vec<String> { items.iter().map(as_text).collect() };
+    match (field_type, value) {
+        (FieldType::MultipleChoice, Some(Value::Array(items))) => Value::from(texts(items)),
+        (FieldType::MultipleChoice, None | Some(Value::Null)) => Value::Array(Vec::new()),
+        (FieldType::MultipleChoice, Some(single)) => Value::from(vec![as_text(single)]),
+        (_, Some(Value::Array(items))) => Value::from(texts(items).join(",")),
+        (_, Some(value)) => Value::from(as_text(value)),
+        (_, None) => Value::from(""),
     }
 }
 
@@ -301,7 +341,7 @@ mod tests {
             mode.choices,
             [
                 ["soft".to_string(), "Ask the OS".to_string()],
-                ["hard".to_string(), "hard".to_string()]
+                ["hard".to_string(), "Hard".to_string()]
             ]
         );
         assert_eq!(verify.field_type, FieldType::Choice);
@@ -320,5 +360,63 @@ mod tests {
         assert_eq!(features.field_type, FieldType::MultipleChoice);
         assert_eq!(features.default, json!(["b"]));
         assert_eq!(address.default, json!(""));
+    }
+
+    #[test]
+    fn every_choice_has_a_label_that_differs_from_its_value() {
+        let pair = |value: &str, doc: Option<&str>| choice(value.to_owned(), doc);
+        assert_eq!(
+            pair("soft", Some("Soft power off")),
+            ["soft", "Soft power off"]
+        );
+        assert_eq!(pair("soft", None), ["soft", "Soft"]);
+        assert_eq!(pair("soft", Some("soft")), ["soft", "Soft"]);
+        assert_eq!(
+            pair("power_cycle", Some(" ")),
+            ["power_cycle", "Power cycle"]
+        );
+        assert_eq!(pair("LAN", None), ["LAN", "LAN (value)"]);
+        assert_eq!(pair("17", Some("17")), ["17", "17 (value)"]);
+        assert_eq!(pair("", None), ["", "(none)"]);
+        assert_eq!(
+            pair("", Some("FreeIPMI's default")),
+            ["", "FreeIPMI's default"]
+        );
+    }
+
+    #[test]
+    fn a_multi_line_variant_doc_gives_its_first_line() {
+        let schema = json!({"oneOf": [
+            {"const": "a", "description": "First line\nmore text"},
+            {"const": "b"},
+        ]});
+        assert_eq!(
+            choices(schema.as_object().unwrap()),
+            [["a", "First line"], ["b", "B"]]
+        );
+    }
+
+    #[test]
+    fn defaults_take_the_form_of_their_field_type() {
+        use FieldType::*;
+        let cases = [
+            (String, None, json!("")),
+            (String, Some(json!(null)), json!("")),
+            (String, Some(json!(623)), json!("623")),
+            (String, Some(json!(true)), json!("true")),
+            (Choice, Some(json!("hard")), json!("hard")),
+            (MultipleChoice, None, json!([])),
+            (MultipleChoice, Some(json!(null)), json!([])),
+            (MultipleChoice, Some(json!(["a", 2])), json!(["a", "2"])),
+            (MultipleChoice, Some(json!("a")), json!(["a"])),
+            (String, Some(json!(["a", "b"])), json!("a,b")),
+        ];
+        for (field_type, value, expected) in cases {
+            assert_eq!(
+                default(value.as_ref(), field_type),
+                expected,
+                "{field_type:?} {value:?}"
+            );
+        }
     }
 }
