@@ -31,7 +31,26 @@ pub fn example(name: &str) -> PathBuf {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !built.iter().any(|done| done == name) {
-        let status = Command::new(env!("CARGO"))
+        let mut cargo = Command::new(env!("CARGO"));
+        // Without the variables cargo sets for this test (CARGO_MANIFEST_DIR, CARGO_PKG_*,
+        // ...): build scripts that watch them (ring's) would see them change, and rebuild
+        // here and again at the next `cargo test`.
+        for (variable, _) in std::env::vars_os() {
+            let variable = variable.to_string_lossy();
+            let set_for_this_test = ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_CRATE_"]
+                .iter()
+                .any(|prefix| variable.starts_with(prefix))
+                || [
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                ]
+                .contains(&&*variable);
+            if set_for_this_test {
+                cargo.env_remove(&*variable);
+            }
+        }
+        let status = cargo
             .args(["build", "--quiet", "--example", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()

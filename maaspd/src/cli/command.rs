@@ -75,7 +75,7 @@ fn serve<D: PowerDriver>() -> Command {
                 .value_name("PATH")
                 .value_parser(value_parser!(PathBuf))
                 .help(format!(
-                    "The socket to listen on [default: {}]",
+                    "The socket to listen on, unless systemd passes one [default: {}]",
                     socket.display()
                 )),
         )

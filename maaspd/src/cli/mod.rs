@@ -151,6 +151,7 @@ fn serve<D: PowerDriver>(arguments: &ArgMatches, stderr: &mut dyn Write) -> u8 {
     let mut options = crate::service::Options::for_driver::<D>();
     if let Some(socket) = arguments.get_one::<PathBuf>("socket") {
         options.socket = socket.clone();
+        options.socket_given = true;
     }
     if let Some(&workers) = arguments.get_one::<u32>("workers") {
         options.workers = workers as usize;

@@ -6,11 +6,15 @@
 //! blocking pool, bounded by a number of workers and a deadline, so one slow BMC never
 //! holds up another machine.
 
+mod activation;
+mod environment;
+mod notify;
 mod reply;
 mod request;
 mod routes;
 mod socket;
 
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,26 +35,59 @@ use crate::{PowerDriver, panic_guard};
 /// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
 /// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
 /// # }
-/// let options = maaspd::service::Options::for_driver::<Lamp>();
-/// assert_eq!(options.socket.to_str(), Some("/run/maas/power-drivers/lamp.sock"));
+/// let mut options = maaspd::service::Options::for_driver::<Lamp>();
+/// // Outside a snap:
+/// assert_eq!(options.socket.to_str(), Some("/run/maas/power-driver/lamp.sock"));
+/// // What `--socket` does:
+/// options.socket = "/tmp/lamp.sock".into();
+/// options.socket_given = true;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The UNIX socket to listen on.
+    /// The UNIX socket to listen on, unless systemd passes one (socket activation).
     pub socket: PathBuf,
+    /// Whether `socket` was asked for (`--socket`) rather than defaulted. A socket
+    /// systemd passes is served either way, but then it must be this one, or `serve`
+    /// fails: the unit and the command line would disagree on where MAAS finds the driver.
+    pub socket_given: bool,
     /// How many actions may run at once; further requests wait their turn.
     pub workers: usize,
     /// How long one action may take before the request is answered 503.
     pub timeout: Duration,
 }
 
-/// Where MAAS's agent looks for driver sockets (the spec's directory; the Go agent of
-/// MAAS's branch scans `/run/maas/power-driver`: pass `--socket` to match it).
+/// Where MAAS's agent looks for driver sockets when MAAS is installed from its deb
+/// package: the agent scans this directory (and those below it) for `*.sock`.
 ///
 /// ```
-/// assert_eq!(maaspd::service::SOCKET_DIRECTORY, "/run/maas/power-drivers");
+/// assert_eq!(maaspd::service::SOCKET_DIRECTORY, "/run/maas/power-driver");
 /// ```
-pub const SOCKET_DIRECTORY: &str = "/run/maas/power-drivers";
+pub const SOCKET_DIRECTORY: &str = "/run/maas/power-driver";
+
+/// Where MAAS's agent looks for driver sockets, given the value of `SNAP_INSTANCE_NAME`:
+/// inside snap `NAME`, `/run/snap.NAME/power-driver`; elsewhere (unset or empty)
+/// [`SOCKET_DIRECTORY`]. This is the agent's own rule, for a driver that runs where the
+/// agent does; a driver in a snap of its own is best socket-activated at a path the
+/// two snaps share.
+///
+/// ```
+/// use std::path::Path;
+/// use maaspd::service::socket_directory;
+///
+/// assert_eq!(socket_directory(None), Path::new("/run/maas/power-driver"));
+/// assert_eq!(socket_directory(Some("".as_ref())), Path::new("/run/maas/power-driver"));
+/// assert_eq!(socket_directory(Some("maas".as_ref())), Path::new("/run/snap.maas/power-driver"));
+/// ```
+pub fn socket_directory(snap_instance_name: Option<&OsStr>) -> PathBuf {
+    match snap_instance_name.filter(|name| !name.is_empty()) {
+        Some(name) => {
+            let mut run = OsString::from("/run/snap.");
+            run.push(name);
+            PathBuf::from(run).join("power-driver")
+        }
+        None => PathBuf::from(SOCKET_DIRECTORY),
+    }
+}
 
 /// Actions running at once, by default: 1,000 queries of 200 ms each take a second.
 ///
@@ -67,8 +104,9 @@ pub const DEFAULT_WORKERS: usize = 256;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Options {
-    /// The defaults for driver `D`: `/run/maas/power-drivers/NAME.sock`, 256 workers,
-    /// a 10 s deadline.
+    /// The defaults for driver `D`: the socket `NAME.sock` where MAAS's agent looks for it
+    /// ([`socket_directory`] of this process's `SNAP_INSTANCE_NAME`:
+    /// `/run/maas/power-driver/NAME.sock` outside a snap), 256 workers, a 10 s deadline.
     ///
     /// ```
     /// # use maaspd::PowerState;
@@ -83,8 +121,10 @@ impl Options {
     /// assert_eq!(options.workers, maaspd::service::DEFAULT_WORKERS);
     /// ```
     pub fn for_driver<D: PowerDriver>() -> Options {
+        let directory = socket_directory(std::env::var_os("SNAP_INSTANCE_NAME").as_deref());
         Options {
-            socket: PathBuf::from(SOCKET_DIRECTORY).join(format!("{}.sock", D::NAME)),
+            socket: directory.join(format!("{}.sock", D::NAME)),
+            socket_given: false,
             workers: DEFAULT_WORKERS,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -113,8 +153,21 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
 /// Serves driver `D` until SIGTERM or SIGINT, then finishes the requests in flight and
 /// removes the socket.
 ///
-/// Fails when the socket cannot be taken: another server listens on it, or the path
-/// is not a socket.
+/// Under systemd, socket activation and supervision (`Type=notify`) are understood:
+/// - A socket systemd passed for this process (`LISTEN_FDS`, `LISTEN_PID`) is served as
+///   it is instead of `options.socket`: the only one passed, or among several the one
+///   named after the driver (`FileDescriptorName=NAME`). Its file is systemd's and stays
+///   when the service stops. The `LISTEN_*` variables are unset, so that the tools a
+///   driver runs do not inherit them.
+/// - `READY=1` once the service accepts requests, `WATCHDOG=1` every half of
+///   `WATCHDOG_USEC` when systemd asks for it (`WatchdogSec=`), `STOPPING=1` on SIGTERM,
+///   through `NOTIFY_SOCKET`.
+///
+/// `contrib/systemd/` in maaspd's repository has a unit pair to start from.
+///
+/// Fails when the socket cannot be taken: another server listens on it, the path
+/// is not a socket, or systemd passed one that is not a listening UNIX stream socket
+/// (or not at `options.socket` when [`Options::socket_given`]).
 ///
 /// ```no_run
 /// # use maaspd::PowerState;
@@ -126,26 +179,32 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
 /// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
 /// # }
 /// let mut options = maaspd::service::Options::for_driver::<Lamp>();
-/// options.socket = "/run/maas/power-driver/lamp.sock".into();
+/// options.timeout = std::time::Duration::from_secs(30);
 /// maaspd::service::serve::<Lamp>(options)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     panic_guard::install_quiet_hook();
+    // systemd's variables are read, and unset, before the runtime starts its threads.
+    let socket = socket::Listening::open(&options, D::NAME)?;
+    let supervisor = notify::Supervisor::from_environment(D::NAME);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         // Room for the workers, plus actions that overran their deadline and still run.
         .max_blocking_threads(options.workers.saturating_mul(2).max(4))
         .enable_all()
         .build()?;
-    let served = runtime.block_on(run::<D>(options));
+    let served = runtime.block_on(run::<D>(options, socket, supervisor));
     // Actions that overran their deadline may still run: they are abandoned, not awaited.
     runtime.shutdown_background();
     served
 }
 
-async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
-    let mut socket = socket::Bound::bind(&options.socket)?;
+async fn run<D: PowerDriver>(
+    options: Options,
+    mut socket: socket::Listening,
+    supervisor: notify::Supervisor,
+) -> io::Result<()> {
     let shared = Arc::new(Shared {
         workers: Semaphore::new(options.workers.max(1)),
         timeout: options.timeout,
@@ -153,19 +212,24 @@ async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
     eprintln!(
         "{}: serving on {} ({} workers, {} s deadline)",
         D::NAME,
-        options.socket.display(),
+        socket,
         options.workers,
         options.timeout.as_secs_f64()
     );
     let file = socket.file();
     let stopping = async move {
         shutdown_signal().await;
-        // From now on MAAS's agent neither finds nor reaches this service; the requests
-        // in flight are finished.
-        file.remove();
+        supervisor.stopping();
+        // From now on MAAS's agent neither finds nor reaches this service (unless systemd
+        // holds the socket, to start it again); the requests in flight are finished.
+        if let Some(file) = file {
+            file.remove();
+        }
         eprintln!("{}: stopping; finishing the requests in flight", D::NAME);
     };
-    axum::serve(socket.take_listener()?, routes::router::<D>(shared))
+    let listener = socket.take_listener()?;
+    supervisor.ready(&format!("serving on {socket}"));
+    axum::serve(listener, routes::router::<D>(shared))
         .with_graceful_shutdown(stopping)
         .await?;
     eprintln!("{}: stopped", D::NAME);
