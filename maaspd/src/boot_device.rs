@@ -5,6 +5,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
+use crate::input::kind_of;
+
 /// One entry of the boot order handed to `set_boot_order`, first = first tried.
 ///
 /// An entry comes in any of these forms, each read into the same variants:
@@ -51,7 +53,27 @@ use serde_json::{Map, Value, json};
 /// ```
 ///
 /// It serialises to maaspd's own form (`"network"` and `"disk"` for the classes), which
-/// it reads back.
+/// it reads back. A driver matches on it with a last arm for kinds added later:
+///
+/// ```
+/// use maaspd::BootDevice;
+///
+/// fn describe(device: &BootDevice) -> String {
+///     match device {
+///         BootDevice::Network { mac } => format!("the interface {mac}"),
+///         BootDevice::Storage(disk) => match (&disk.serial, &disk.id_path, &disk.name) {
+///             (Some(serial), _, _) => format!("the disk with serial {serial}"),
+///             (None, Some(id_path), _) => format!("the disk at {id_path}"),
+///             (None, None, name) => format!("the disk named {}", name.as_deref().unwrap_or("?")),
+///         },
+///         BootDevice::AnyNetwork => "the network".into(),
+///         BootDevice::AnyStorage => "a local disk".into(),
+///         other => format!("{other:?}"),
+///     }
+/// }
+///
+/// assert_eq!(describe(&BootDevice::AnyStorage), "a local disk");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BootDevice {
@@ -84,7 +106,7 @@ pub struct Disk {
     /// `/dev/disk/by-id/...` (MAAS's `id_path`).
     pub id_path: Option<String>,
     /// The kernel's name for the disk in the commissioning environment, such as `sda` or
-    /// `vda`, which names differently from the BMC's view (MAAS's `name`).
+    /// `vda`, which may differ from what the BMC calls it (MAAS's `name`).
     pub name: Option<String>,
 }
 
@@ -261,18 +283,6 @@ fn identity(fields: &Map<String, Value>, key: &str, named: &str) -> Result<Optio
             "{named} must be a string, found {}",
             kind_of(other)
         )),
-    }
-}
-
-/// "an array", "a string", ...: for messages about a value of the wrong kind.
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -124,7 +124,7 @@ fn joined(root: &str, path: &serde_path_to_error::Path) -> String {
 }
 
 /// "an array", "a string", ...: for messages about a value of the wrong kind.
-fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
