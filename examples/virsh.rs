@@ -29,12 +29,24 @@
 //!   (`x86_64` is `amd64/generic`, `aarch64` `arm64/generic`, ...). Unlike MAAS's
 //!   enlistment it changes nothing: no domain is destroyed or redefined.
 //! - `set_boot_order`: `dumpxml --inactive --security-info`, then the definition gets
-//!   `<boot order="N"/>` on the interface with each given MAC and the disk with each given
-//!   serial, in the given order, and loses every `<os><boot dev=.../>` and any other
-//!   boot order; `define` of the edited XML and a `dumpxml --inactive` read-back run in
-//!   one connection, and the action succeeds only when libvirt reports the order asked.
-//!   Only those `<boot>` elements change: the edits are splices into the XML libvirt
-//!   gave. Takes effect at the next start.
+//!   `<boot order="N"/>` on each device given, in the given order, and loses every
+//!   `<os><boot dev=.../>` and any other boot order; `define` of the edited XML and a
+//!   `dumpxml --inactive` read-back run in one connection, and the action succeeds only
+//!   when libvirt reports the order asked. Only those `<boot>` elements change: the edits
+//!   are splices into the XML libvirt gave. Takes effect at the next start. The devices,
+//!   as MAAS sends them (rows of its database, or the spec's `"network"` and `"disk"`):
+//!   - a network interface is the domain's interface with that MAC;
+//!   - a disk is the domain's disk (not a CD-ROM) found by the surest identity MAAS
+//!     gives: its serial as the disk's `<serial>`; else its `id_path` when that is the
+//!     `/dev/disk/by-id/` link a Linux guest makes for a QEMU disk with the disk's serial
+//!     (`virtio-SERIAL`, `scsi-0QEMU_QEMU_HARDDISK_SERIAL`, `ata-QEMU_HARDDISK_SERIAL`);
+//!     else its `name` as the disk's `<target dev>` (`vda`);
+//!   - `"network"` is the first interface, `"disk"` the first disk, not otherwise listed.
+//!
+//!   MAAS lists every interface and block device of the machine: a device listed again
+//!   (a bridge or a VLAN shares its parent's MAC) keeps its first place, and a disk known
+//!   by name only that the domain lacks (a RAID or LVM device) is left out, with a note
+//!   on stderr. Any other device the domain lacks is a `fatalError` naming it.
 //!
 //! Each change is reported on stderr as libvirt reports it back (`vm-1: was shut off;
 //! started; now running`), so an operator sees what happened.
@@ -52,7 +64,6 @@
 //! in an argument, an environment variable or a file, and never printed. Other transports
 //! (`qemu+tls`, `qemu+tcp` with SASL, ...) cannot use it.
 
-use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
@@ -66,7 +77,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use maaspd::serde_json::{Map, Value};
-use maaspd::{BootDevice, Error, PowerState, ProbedSystem, Result, Secret};
+use maaspd::{BootDevice, Disk, Error, PowerState, ProbedSystem, Result, Secret};
 
 /// Virsh (virtual systems)
 ///
@@ -248,13 +259,6 @@ impl Virsh {
         if devices.is_empty() {
             return Err(Error::fatal("set_boot_order: no boot device given"));
         }
-        let wanted: Vec<String> = devices.iter().map(label).collect();
-        let mut seen = HashSet::new();
-        if let Some(twice) = wanted.iter().find(|label| !seen.insert(label.as_str())) {
-            return Err(Error::fatal(format!(
-                "set_boot_order: {twice} is listed twice"
-            )));
-        }
 
         let dumped = self.virsh(&Call::One(&[
             "dumpxml",
@@ -266,8 +270,13 @@ impl Virsh {
         if !dumped.success {
             return Err(self.failure("reading the definition", &dumped.stderr, Some(id)));
         }
-        let edited = with_boot_order(&dumped.stdout, devices)
+        let plan = with_boot_order(&dumped.stdout, devices)
             .map_err(|why| Error::fatal(format!("{id}: {why}")))?;
+        for device in &plan.left_out {
+            eprintln!("{id}: {device}: left out of the boot order");
+        }
+        let wanted = plan.labels;
+        let edited = plan.xml;
 
         let dir = PrivateDir::new("define")
             .map_err(|e| Error::fatal(format!("cannot create a temporary directory: {e}")))?;
@@ -633,11 +642,20 @@ fn split_chain(stdout: &str) -> Vec<String> {
     parts
 }
 
-/// The label of a boot device, as the read-back lists it.
-fn label(device: &BootDevice) -> String {
-    match device {
-        BootDevice::Network { mac } => format!("network {}", normal_mac(mac)),
-        BootDevice::Storage { serial } => format!("storage {}", serial.trim()),
+/// A domain device as the read-back lists it: `network MAC`, `storage SERIAL`, or
+/// `storage DEV` for a disk without a serial.
+fn label_of(device: roxmltree::Node<'_, '_>) -> String {
+    match device.tag_name().name() {
+        "interface" => match mac_of(device) {
+            Some((_, mac)) => format!("network {mac}"),
+            None => "network (no MAC)".into(),
+        },
+        "disk" => match (serial_of(device), target_of(device)) {
+            (Some((_, serial)), _) if !serial.is_empty() => format!("storage {serial}"),
+            (_, Some(dev)) => format!("storage {dev}"),
+            _ => "storage (unnamed)".into(),
+        },
+        other => other.to_owned(),
     }
 }
 
@@ -684,6 +702,81 @@ fn serial_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node
     Some((serial, serial.text().unwrap_or_default().trim().to_owned()))
 }
 
+/// A disk's `<target dev>`, the name libvirt gives it (`vda`, `sda`).
+fn target_of<'a>(device: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+    child(device, "target")?.attribute("dev")
+}
+
+/// Whether `id_path` is the link a Linux guest's udev makes in `/dev/disk/by-id/` for a
+/// QEMU disk with `serial`: `virtio-` and the serial cut to the 20 bytes virtio-blk
+/// carries, `scsi-0QEMU_QEMU_HARDDISK_` (SCSI) or `ata-QEMU_HARDDISK_` (SATA, IDE) and
+/// the serial, spaces as underscores.
+fn is_id_path_of(id_path: &str, serial: &str) -> bool {
+    let Some(link) = id_path.strip_prefix("/dev/disk/by-id/") else {
+        return false;
+    };
+    let serial = serial.replace(' ', "_");
+    let virtio: String = serial.chars().take(20).collect();
+    [
+        format!("virtio-{virtio}"),
+        format!("scsi-0QEMU_QEMU_HARDDISK_{serial}"),
+        format!("ata-QEMU_HARDDISK_{serial}"),
+    ]
+    .contains(&link.to_owned())
+}
+
+/// The domain's disk MAAS means, by the surest identity MAAS gives: its serial, else its
+/// id_path, else its name. (A name is only the guest kernel's, and may differ.)
+fn find_disk<'a, 'i>(
+    disks: &[roxmltree::Node<'a, 'i>],
+    disk: &Disk,
+) -> Option<roxmltree::Node<'a, 'i>> {
+    let serial = |d: &roxmltree::Node| serial_of(*d).map(|(_, serial)| serial);
+    let found = match identity(disk)? {
+        ("serial", wanted) => disks.iter().find(|d| serial(d).as_deref() == Some(wanted)),
+        ("id_path", id_path) => disks
+            .iter()
+            .find(|d| serial(d).is_some_and(|serial| is_id_path_of(id_path, &serial))),
+        (_, name) => disks.iter().find(|d| target_of(**d) == Some(name)),
+    };
+    found.copied()
+}
+
+/// The identity [`find_disk`] goes by: `("serial", ...)`, `("id_path", ...)` or
+/// `("name", ...)`.
+fn identity(disk: &Disk) -> Option<(&'static str, &str)> {
+    [
+        ("serial", &disk.serial),
+        ("id_path", &disk.id_path),
+        ("name", &disk.name),
+    ]
+    .into_iter()
+    .find_map(|(key, value)| Some((key, value.as_deref()?)))
+}
+
+/// For `"network"` and `"disk"`: the first of `devices` not `chosen` yet, `None` when
+/// all are; an error when the domain has none.
+fn first_free<'a, 'i>(
+    devices: &[roxmltree::Node<'a, 'i>],
+    chosen: &[roxmltree::Node<'a, 'i>],
+    kind: &str,
+) -> std::result::Result<Option<roxmltree::Node<'a, 'i>>, String> {
+    if devices.is_empty() {
+        return Err(format!("no {kind} to boot from"));
+    }
+    Ok(devices.iter().copied().find(|d| !chosen.contains(d)))
+}
+
+/// "A, B" or "none", for an error listing what a domain has.
+fn listed(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
 /// A domain's architecture and first MAC, from its XML.
 fn describe(xml: &str) -> std::result::Result<(String, Option<String>), String> {
     if xml.is_empty() {
@@ -702,12 +795,38 @@ fn describe(xml: &str) -> std::result::Result<(String, Option<String>), String> 
     Ok((arch.to_owned(), mac))
 }
 
+/// The edited definition and what it boots, first first.
+struct BootPlan {
+    xml: String,
+    /// The chosen devices' labels, as the read-back should list them.
+    labels: Vec<String>,
+    /// Devices given that the domain does not have and that were left out.
+    left_out: Vec<String>,
+}
+
 /// The definition with exactly this boot order: `<boot order>` on the matching devices,
 /// no other, and no `<os><boot dev>`. Edits are splices into the original text.
-fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<String, String> {
+///
+/// A device given twice keeps its first place (MAAS lists a bridge or a VLAN beside the
+/// interface whose MAC it shares). A disk MAAS knows by name only that the domain does
+/// not have (a RAID or LVM device) is left out; any other device it does not have is an
+/// error naming it. `"network"` and `"disk"` take the first interface and the first disk
+/// not otherwise in the order.
+fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<BootPlan, String> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
     let all_devices: Vec<_> = elements(child(domain, "devices")).collect();
+    let interfaces: Vec<_> = all_devices
+        .iter()
+        .copied()
+        .filter(|d| d.has_tag_name("interface"))
+        .collect();
+    // Disks proper: not a CD-ROM or floppy drive.
+    let disks: Vec<_> = all_devices
+        .iter()
+        .copied()
+        .filter(|d| d.has_tag_name("disk") && d.attribute("device").unwrap_or("disk") == "disk")
+        .collect();
     // (range to replace, new text); insertions are empty ranges.
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for boot in elements(child(domain, "os")).filter(|n| n.has_tag_name("boot")) {
@@ -718,49 +837,64 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<Str
             edits.push((boot.range(), String::new()));
         }
     }
-    for (index, device) in devices.iter().enumerate() {
-        let (kind, found, known) = match device {
+    let mut chosen: Vec<roxmltree::Node> = Vec::new();
+    let mut left_out = Vec::new();
+    for device in devices {
+        let found = match device {
             BootDevice::Network { mac } => {
                 let wanted = normal_mac(mac);
-                let candidates: Vec<_> = all_devices
+                let found = interfaces
                     .iter()
-                    .filter(|d| d.has_tag_name("interface"))
-                    .filter_map(|d| mac_of(*d))
-                    .collect();
-                let found = candidates
-                    .iter()
-                    .find(|(_, m)| *m == wanted)
-                    .map(|(n, _)| *n);
-                let known: Vec<String> = candidates.into_iter().map(|(_, m)| m).collect();
-                (
-                    format!("network interface with MAC {}", mac.trim()),
-                    found,
-                    known,
-                )
+                    .copied()
+                    .find(|d| mac_of(*d).is_some_and(|(_, mac)| mac == wanted));
+                if found.is_none() {
+                    let known = interfaces.iter().filter_map(|d| mac_of(*d).map(|(_, m)| m));
+                    return Err(format!(
+                        "no network interface with MAC {} (it has: {})",
+                        mac.trim(),
+                        listed(known)
+                    ));
+                }
+                found
             }
-            BootDevice::Storage { serial } => {
-                let candidates: Vec<_> = all_devices
-                    .iter()
-                    .filter(|d| d.has_tag_name("disk"))
-                    .filter_map(|d| serial_of(*d))
-                    .collect();
-                let found = candidates
-                    .iter()
-                    .find(|(_, s)| s == serial.trim())
-                    .map(|(n, _)| *n);
-                let known: Vec<String> = candidates.into_iter().map(|(_, s)| s).collect();
-                (format!("disk with serial {}", serial.trim()), found, known)
-            }
+            BootDevice::Storage(disk) => match (find_disk(&disks, disk), identity(disk)) {
+                (Some(found), _) => Some(found),
+                (None, Some(("name", name))) => {
+                    left_out.push(format!("no disk with name {name}"));
+                    None
+                }
+                (None, identity) => {
+                    let (key, value) = identity.unwrap_or(("identity", "none"));
+                    let known = disks.iter().map(|d| {
+                        let serial = serial_of(*d).map_or("no serial".into(), |(_, s)| s);
+                        format!("{serial} on {}", target_of(*d).unwrap_or("?"))
+                    });
+                    return Err(format!(
+                        "no disk with {key} {value} (it has: {})",
+                        listed(known)
+                    ));
+                }
+            },
+            BootDevice::AnyNetwork => first_free(&interfaces, &chosen, "network interface")?,
+            BootDevice::AnyStorage => first_free(&disks, &chosen, "disk")?,
+            other => return Err(format!("cannot boot from {other:?}")),
         };
-        let Some(anchor) = found else {
-            let known = if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            };
-            return Err(format!("no {kind} (it has: {known})"));
-        };
-        let at = anchor.range().end;
+        if let Some(found) = found
+            && !chosen.contains(&found)
+        {
+            chosen.push(found);
+        }
+    }
+    if chosen.is_empty() {
+        return Err("none of the boot devices given is on the domain".into());
+    }
+    for (index, device) in chosen.iter().enumerate() {
+        // After the element that names the device, else its first.
+        let anchor = ["mac", "serial", "target"]
+            .iter()
+            .find_map(|name| child(*device, name))
+            .or_else(|| device.children().find(|n| n.is_element()));
+        let at = anchor.map_or(device.range().end, |anchor| anchor.range().end);
         edits.push((at..at, format!("<boot order='{}'/>", index + 1)));
     }
     // From the end backwards; at one position the removal before the insertion.
@@ -769,7 +903,11 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<Str
     for (range, text) in edits {
         edited.replace_range(range, &text);
     }
-    Ok(edited)
+    Ok(BootPlan {
+        xml: edited,
+        labels: chosen.iter().map(|device| label_of(*device)).collect(),
+        left_out,
+    })
 }
 
 /// The boot order a definition holds, as labels, first first; an `<os><boot dev>` left
@@ -787,18 +925,7 @@ fn boot_order(xml: &str) -> std::result::Result<Vec<String>, String> {
             continue;
         };
         let order: u32 = order.parse().map_err(|_| format!("boot order {order:?}"))?;
-        let label = match device.tag_name().name() {
-            "interface" => match mac_of(device) {
-                Some((_, mac)) => format!("network {mac}"),
-                None => "network (no MAC)".into(),
-            },
-            "disk" => match serial_of(device) {
-                Some((_, serial)) => format!("storage {serial}"),
-                None => "storage (no serial)".into(),
-            },
-            other => other.to_owned(),
-        };
-        ordered.push((order, label));
+        ordered.push((order, label_of(device)));
     }
     ordered.sort();
     labels.extend(ordered.into_iter().map(|(_, label)| label));

@@ -209,6 +209,36 @@ fn parameter_errors_name_the_field() {
     }
 }
 
+/// Parameters as MAAS stores them: numbers and booleans as strings, `""` for unset.
+#[test]
+fn parameters_are_read_as_maas_stores_them() {
+    let input = br#"{"driverParameters": {"machines": "2", "delay_ms": "", "panic": "False",
+                     "power_pass": "", "system_id": "node-1"}}"#;
+    assert_run(
+        run(&chassis(), &["power_query"], input),
+        0,
+        "{\n    \"action_type\": \"power_query\",\n    \"data\": {\n        \"status\": \"unknown\"\n    },\n    \"error\": null\n}\n",
+        "",
+    );
+    for (input, message) in [
+        (
+            &br#"{"driverParameters": {"machines": ""}}"#[..],
+            "driverParameters.machines: is empty, and this setting is required",
+        ),
+        (
+            br#"{"driverParameters": {"machines": "2", "delay_ms": "soon"}}"#,
+            "driverParameters.delay_ms: invalid type: string \\\"soon\\\", expected u64",
+        ),
+    ] {
+        assert_run(
+            run(&chassis(), &["power_query"], input),
+            1,
+            &error_document("power_query", "settingsError", message),
+            "",
+        );
+    }
+}
+
 #[test]
 fn constructor_rejects_settings() {
     assert_run(
@@ -317,28 +347,59 @@ fn set_boot_order_receives_the_devices_in_order() {
         run(&chassis(), &["set_boot_order"], input),
         0,
         "{\n    \"action_type\": \"set_boot_order\",\n    \"error\": null\n}\n",
-        "boot order: storage S3Z9NB0K, network 52:54:00:12:34:56\n",
+        "boot order: storage serial=S3Z9NB0K, network 52:54:00:12:34:56\n",
+    );
+}
+
+/// `devices` as MAAS's agent sends `order`: JSON-encoded database rows (a block device
+/// without `serial`, an interface), then the spec's classes.
+#[test]
+fn set_boot_order_reads_maas_rows_and_classes() {
+    let disk = r#"{"id": 12, "created": "2026-01-05 10:11:12.123456+00:00", "name": "sda", "id_path": "/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001", "size": 8589934592, "block_size": 512, "tags": ["rotary"], "node_config_id": 3}"#;
+    let nic = r#"{"id": 5, "name": "eth0", "type": "physical", "mac_address": "52:54:00:12:34:56", "params": {}, "enabled": true, "links": [{"ip": "10.0.0.5"}]}"#;
+    let input = serde_json::json!({
+        "driverParameters": {"machines": "1", "system_id": "node-1"},
+        "devices": [nic, disk, "network", "disk"],
+    });
+    assert_run(
+        run(
+            &chassis(),
+            &["set_boot_order"],
+            input.to_string().as_bytes(),
+        ),
+        0,
+        "{\n    \"action_type\": \"set_boot_order\",\n    \"error\": null\n}\n",
+        "boot order: network 52:54:00:12:34:56, storage \
+         id_path=/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001 name=sda, any network, any storage\n",
     );
 }
 
 #[test]
 fn malformed_devices_are_fatal_errors() {
-    let cases: [(&[u8], &str); 4] = [
+    let cases: [(&[u8], &str); 6] = [
         (
             br#"{"driverParameters": {"machines": 1}}"#,
             "input has no `devices`: set_boot_order needs the boot order as a list",
         ),
         (
             br#"{"driverParameters": {"machines": 1}, "devices": "pxe"}"#,
-            "devices: invalid type: string \\\"pxe\\\", expected a sequence",
+            "devices: expected the boot order as a list, found a string",
         ),
         (
             br#"{"driverParameters": {"machines": 1}, "devices": [{"deviceType": "Floppy", "properties": {}}]}"#,
-            "devices[0].deviceType: unknown variant `Floppy`, expected `NetworkInterface` or `StorageDevice`",
+            "devices[0]: unknown `deviceType` \\\"Floppy\\\": expected `NetworkInterface` or `StorageDevice`",
         ),
         (
             br#"{"driverParameters": {"machines": 1}, "devices": [{"deviceType": "StorageDevice", "properties": {"mac": "x"}}]}"#,
-            "devices[0].properties: missing field `serial`",
+            "devices[0]: a `StorageDevice` needs `properties.serial`, `properties.id_path` or `properties.name`",
+        ),
+        (
+            br#"{"driverParameters": {"machines": 1}, "devices": ["network", "pxe"]}"#,
+            "devices[1]: a string that is neither \\\"network\\\", \\\"disk\\\" nor a JSON-encoded device row",
+        ),
+        (
+            br#"{"driverParameters": {"machines": 1}, "devices": ["disk", "disk", "{\"id\": 3, \"size\": 1"]}"#,
+            "devices[2]: the JSON-encoded row is not valid JSON: EOF while parsing an object at line 1 column 19",
         ),
     ];
     for (input, message) in cases {

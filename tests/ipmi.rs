@@ -7,11 +7,14 @@ mod support;
 
 #[path = "support/ipmi_sim.rs"]
 mod ipmi_sim;
+#[path = "support/unix_http.rs"]
+mod unix_http;
 
 use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use ipmi_sim::{IpmiSim, PASSWORD, USER, free_udp_port, require_tool, temp_dir, tool_path};
 use maaspd::serde_json::{self, Value, json};
@@ -123,6 +126,115 @@ fn power_on_off_and_query_switch_the_simulated_machine() {
     sim.wait_until_on(false);
     assert!(sim.calls().contains(&"set power 0".to_owned()));
     assert_eq!(state(&run("power_query", &parameters)), "off");
+}
+
+/// A machine's power parameters as MAAS stores and sends them, for a BMC set up in its
+/// form: strings, `""` for unset, a list for the workaround flags; MAAS adds
+/// `power_off_mode: ""` to every ipmi machine's and `system_id` to every machine's
+/// (`get_effective_power_parameters`). `session_timeout`, maaspd's addition, as MAAS
+/// would keep it unset.
+fn maas_stored_parameters(sim: &IpmiSim) -> Value {
+    json!({
+        "power_driver": "LAN_2_0", "power_boot_type": "auto", "power_address": sim.address(),
+        "power_user": USER, "power_pass": PASSWORD, "k_g": "", "cipher_suite_id": "3",
+        "privilege_level": "OPERATOR", "workaround_flags": ["opensesspriv"],
+        "mac_address": "", "power_off_mode": "", "session_timeout": "",
+        "system_id": "xyz123",
+    })
+}
+
+#[test]
+fn parameters_as_maas_stores_them_drive_the_bmc() {
+    let sim = IpmiSim::start();
+    let parameters = maas_stored_parameters(&sim);
+    assert_ok(&run("power_on", &parameters));
+    sim.wait_until_on(true);
+    // `power_off_mode: ""` is unset: the default, a hard power off.
+    assert_ok(&run("power_off", &parameters));
+    sim.wait_until_on(false);
+    let calls = sim.calls();
+    assert!(calls.contains(&"set power 0".to_owned()), "{calls:?}");
+    assert!(!calls.contains(&"set shutdown 1".to_owned()), "{calls:?}");
+    // A number in its string form.
+    let parameters = with(&parameters, json!({"session_timeout": "5000"}));
+    assert_eq!(state(&run("power_query", &parameters)), "off");
+    let message = assert_error(
+        &run(
+            "power_query",
+            &with(&parameters, json!({"session_timeout": "soon"})),
+        ),
+        "settingsError",
+    );
+    assert!(
+        message.starts_with("driverParameters.session_timeout: "),
+        "{message}"
+    );
+}
+
+/// `ipmi serve` on a socket of its own, killed on drop.
+struct Service {
+    child: std::process::Child,
+    socket: PathBuf,
+}
+
+impl Service {
+    fn start() -> Service {
+        let dir = temp_dir("serve");
+        let socket = dir.join("ipmi.sock");
+        let child = Command::new(example("ipmi"))
+            .args(["serve", "--socket"])
+            .arg(&socket)
+            .env("PATH", tool_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ipmi serve starts");
+        let started = Instant::now();
+        while !socket.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "ipmi serve did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Service { child, socket }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = self.socket.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The same through `serve`, the context as MAAS's agent sends it: the rack's
+/// system_id at the top, the machine's parameters as stored.
+#[test]
+fn the_service_takes_the_context_as_maas_stores_it() {
+    let sim = IpmiSim::start();
+    sim.set_on(true);
+    let service = Service::start();
+    let body = json!({"system_id": "rack01", "context": maas_stored_parameters(&sim)});
+    let answer = |path: &str| {
+        let response = unix_http::post(&service.socket, path, &body);
+        (response.status, response.json())
+    };
+    assert_eq!(
+        answer("/query"),
+        (200, json!({"status": "ok", "state": "on"}))
+    );
+    assert_eq!(answer("/off"), (200, json!({"status": "ok"})));
+    sim.wait_until_on(false);
+    assert!(!sim.calls().contains(&"set shutdown 1".to_owned()));
+    assert_eq!(
+        answer("/query"),
+        (200, json!({"status": "ok", "state": "off"}))
+    );
 }
 
 #[test]

@@ -225,9 +225,16 @@ impl Drop for Server {
     }
 }
 
-/// A request body for machine `system_id` with `context` as its driver parameters.
+/// The rack controller whose agent sends the requests.
+const RACK: &str = "rack01";
+
+/// A request body as MAAS's agent sends it for machine `system_id` with `context` as
+/// its driver parameters: the rack's system_id at the top, the machine's in `context`
+/// (MAAS adds it to every machine's power parameters).
 fn request(system_id: &str, context: Value) -> Value {
-    json!({"system_id": system_id, "context": context})
+    let mut context = context;
+    context["system_id"] = json!(system_id);
+    json!({"system_id": RACK, "context": context})
 }
 
 /// The fixture chassis' parameters: two machines, plus `extra`.
@@ -302,8 +309,8 @@ fn metadata_is_the_metadata_subcommand() {
 fn every_action_answers_ok() {
     let server = Server::start(&chassis(), &[]);
     let socket = server.socket();
-    // system_id reaches the driver's parameters: the strict fixture accepts it, and would
-    // refuse any other key it does not know.
+    // The context's system_id reaches the driver's parameters: the strict fixture
+    // accepts it, and would refuse any other key it does not know.
     assert_reply(
         &post(socket, "/query", &request("abc123", json!({"machines": 2}))),
         200,
@@ -316,16 +323,23 @@ fn every_action_answers_ok() {
             &json!({"status": "ok"}),
         );
     }
-    // Devices as in the CLI protocol's `devices`, first = first tried.
-    let order = json!([
-        {"deviceType": "StorageDevice", "properties": {"serial": "S3Z9NB0K"}},
-        {"deviceType": "NetworkInterface", "properties": {"mac": "52:54:00:12:34:56"}},
-    ]);
+    // The order as MAAS's agent sends it (`SetBootOrder` in maasagent's
+    // power/service.go): each row of MAAS's database JSON-encoded, first = first tried,
+    // and the machine's own system_id at the top.
+    let disk = json!({"id": 7, "created": "2026-01-05 10:11:12.123456+00:00",
+                      "updated": "2026-01-05 10:11:12.123456+00:00", "name": "sda",
+                      "id_path": null, "size": 8589934592_u64, "block_size": 512,
+                      "tags": [], "node_config_id": 3, "serial": "S3Z9NB0K"});
+    let nic = json!({"id": 2, "name": "eth0", "type": "physical",
+                     "mac_address": "52:54:00:12:34:56", "params": {}, "enabled": true,
+                     "vendor": "Red Hat, Inc.", "links": []});
+    let order = json!([disk.to_string(), nic.to_string(), "network"]);
     assert_reply(
         &post(
             socket,
             "/set-boot-order",
-            &json!({"system_id": "abc123", "context": {"machines": 2}, "order": order}),
+            &json!({"system_id": "abc123", "context": {"machines": 2, "system_id": "abc123"},
+                    "order": order}),
         ),
         200,
         &json!({"status": "ok"}),
@@ -343,9 +357,10 @@ fn every_action_answers_ok() {
     server.wait_for_log(7);
     // The fixture prints the order it received.
     assert!(
-        server
-            .stderr()
-            .contains("boot order: storage S3Z9NB0K, network 52:54:00:12:34:56\n"),
+        server.stderr().contains(
+            "boot order: storage serial=S3Z9NB0K name=sda, network 52:54:00:12:34:56, \
+                 any network\n"
+        ),
         "{}",
         server.stderr()
     );
@@ -459,10 +474,24 @@ fn driver_errors_have_the_spec_status() {
 #[test]
 fn a_bad_boot_order_is_the_callers_mistake() {
     let server = Server::start(&chassis(), &[]);
-    for order in [
-        None,
-        Some(json!("pxe")),
-        Some(json!([{"deviceType": "Floppy", "properties": {}}])),
+    for (order, expected) in [
+        (None, "missing `order`, the boot order as a list"),
+        (
+            Some(json!("pxe")),
+            "order: expected the boot order as a list, found a string",
+        ),
+        (
+            Some(json!([{"deviceType": "Floppy", "properties": {}}])),
+            "order[0]: unknown `deviceType` \"Floppy\": expected `NetworkInterface` or \
+             `StorageDevice`",
+        ),
+        (
+            Some(json!([
+                "network",
+                "{\"name\": \"eth0\", \"mac_address\": null}"
+            ])),
+            "order[1]: a network interface row with no MAC address",
+        ),
     ] {
         let mut body = request("abc123", json!({"machines": 1}));
         if let Some(order) = &order {
@@ -479,10 +508,10 @@ fn a_bad_boot_order_is_the_callers_mistake() {
             (400, &json!("invalid_parameters"), &json!("settingsError")),
             "order {order:?}: {answer}"
         );
-        let message = answer["error_message"].as_str().unwrap();
-        assert!(
-            message.contains("order") && !message.contains("devices"),
-            "order {order:?}: {message}"
+        assert_eq!(
+            answer["error_message"],
+            format!("invalid request: {expected}"),
+            "order {order:?}"
         );
     }
     assert_serves(&server);
@@ -541,6 +570,62 @@ fn the_deadline_answers_503_and_frees_the_worker() {
     );
 }
 
+/// The context as MAAS stores a machine's power parameters (`"2"` for a number, `""`
+/// for unset); the machine is `context.system_id`, the top-level one the rack's.
+#[test]
+fn the_context_is_read_as_maas_stores_it() {
+    let server = Server::start(&chassis(), &[]);
+    let socket = server.socket();
+    let stored = json!({"machines": "2", "delay_ms": "", "panic": "False", "power_pass": "",
+                        "system_id": "node-7"});
+    assert_reply(
+        &post(
+            socket,
+            "/query",
+            &json!({"system_id": RACK, "context": stored}),
+        ),
+        200,
+        &json!({"status": "ok", "state": "unknown"}),
+    );
+    assert_reply(
+        &post(
+            socket,
+            "/on",
+            &json!({"system_id": RACK, "context": {"machines": ""}}),
+        ),
+        400,
+        &error_body(
+            "invalid_parameters",
+            "driverParameters.machines: is empty, and this setting is required",
+            Some("settingsError"),
+        ),
+    );
+    // The agent sends the machine's own system_id with the boot order.
+    let body = json!({"system_id": "node-7", "context": {"machines": "1", "system_id": "node-7"},
+                      "order": ["disk", "network"]});
+    assert_reply(
+        &post(socket, "/set-boot-order", &body),
+        200,
+        &json!({"status": "ok"}),
+    );
+    let log: Vec<String> = server
+        .wait_for_log(3)
+        .iter()
+        .map(|line| line.split(" (").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        log,
+        [
+            format!("fixture-chassis: POST /query system_id=node-7 rack={RACK} -> 200 ok"),
+            format!(
+                "fixture-chassis: POST /on rack={RACK} -> 400 settingsError: \
+                 driverParameters.machines: is empty, and this setting is required"
+            ),
+            "fixture-chassis: POST /set-boot-order system_id=node-7 -> 200 ok".to_owned(),
+        ]
+    );
+}
+
 // 3. Bad requests, after each of which the service goes on.
 
 #[test]
@@ -589,7 +674,13 @@ fn bad_requests_are_refused_and_the_service_goes_on() {
             "/query",
             br#"{"system_id": "abc123"}"#,
             400,
-            invalid("missing `context`"),
+            invalid("missing `context`, the machine's driver parameters"),
+        ),
+        (
+            "/on",
+            br#"{"system_id": "abc123", "context": null}"#,
+            400,
+            invalid("`context` is null: it must be the machine's driver parameters, an object"),
         ),
         (
             "/query",
@@ -742,7 +833,9 @@ fn sigterm_finishes_the_request_in_flight() {
     );
     let stderr = server.stderr();
     assert!(
-        stderr.contains("POST /query system_id=in-flight -> 200 ok"),
+        stderr.contains(&format!(
+            "POST /query system_id=in-flight rack={RACK} -> 200 ok"
+        )),
         "{stderr}"
     );
     assert!(
@@ -986,7 +1079,9 @@ fn every_request_logs_one_line() {
     let log = server.wait_for_log(expected);
     assert_eq!(log.len(), expected, "{log:#?}");
     for (line, (path, system_id, _, outcome)) in log.iter().zip(&requests) {
-        let start = format!("fixture-chassis: POST {path} system_id={system_id} -> {outcome} (");
+        let start = format!(
+            "fixture-chassis: POST {path} system_id={system_id} rack={RACK} -> {outcome} ("
+        );
         assert!(
             line.starts_with(&start) && line.ends_with(" ms)"),
             "{line:?} is not {start:?}...ms)"
@@ -1157,7 +1252,7 @@ fn webhook_serves_its_peer() {
     );
     for request in &requests {
         assert_eq!(request.header("authorization"), Some("Bearer tok-123"));
-        // The request's system_id reached the driver's parameters.
+        // The machine's system_id reached the driver's parameters.
         assert_eq!(request.header("system_id"), Some("xyz123"), "{request:?}");
     }
     assert!(!server.stderr().contains("tok-123"), "{}", server.stderr());

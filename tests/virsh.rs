@@ -74,12 +74,44 @@ fn input(parameters: Value) -> Value {
     json!({"driverParameters": parameters})
 }
 
+/// A set_boot_order input whose devices are as MAAS's agent sends `order`: each a row
+/// of MAAS's database, JSON-encoded (`get_boot_order` in MAAS's
+/// `maastemporalworker/workflow/deploy.py`, datetimes as strings). `(kind, id)`:
+/// `net` an interface row with MAC `id`; `disk` a disk row with serial `id` (as
+/// `PhysicalBlockDevice.serialize()` gives it); `id_path` and `name` a block device row
+/// with only that identity (the worker's rows carry no serial; a RAID or LVM device has
+/// no id_path either); `class` the spec's `"network"` or `"disk"` as it is.
 fn boot_input(parameters: Value, devices: &[(&str, &str)]) -> Value {
+    const CREATED: &str = "2026-01-05 10:11:12.123456+00:00";
     let devices: Vec<Value> = devices
         .iter()
-        .map(|(kind, id)| match *kind {
-            "net" => json!({"deviceType": "NetworkInterface", "properties": {"mac": id}}),
-            _ => json!({"deviceType": "StorageDevice", "properties": {"serial": id}}),
+        .enumerate()
+        .map(|(index, (kind, id))| {
+            let row = match *kind {
+                "net" => json!({
+                    "id": index, "created": CREATED, "updated": CREATED,
+                    "name": format!("enp{index}s0"), "type": "physical", "mac_address": id,
+                    "params": {}, "tags": null, "enabled": true, "vlan_id": 5001,
+                    "vendor": "Red Hat, Inc.", "product": "Virtio network device",
+                    "link_connected": true, "node_config_id": 1,
+                    "links": [{"id": 3, "ip": "10.0.0.5", "alloc_type": 1, "created": CREATED}],
+                }),
+                "disk" => json!({
+                    "id": index, "name": "vda", "id_path": null, "model": "", "serial": id,
+                }),
+                "id_path" | "name" => {
+                    let mut row = json!({
+                        "id": index, "created": CREATED, "updated": CREATED, "name": "md0",
+                        "id_path": null, "size": 8589934592_u64, "block_size": 512,
+                        "tags": ["rotary"], "node_config_id": 1,
+                    });
+                    row[*kind] = json!(id);
+                    row
+                }
+                "class" => return json!(id),
+                other => panic!("no boot device kind {other}"),
+            };
+            json!(row.to_string())
         })
         .collect();
     json!({"driverParameters": parameters, "devices": devices})
@@ -422,16 +454,136 @@ fn boot_order_unknown_device_is_an_error_naming_it() {
     let run = set_boot_order(&host, "vm-arm64", &[("disk", "NO-SUCH-SERIAL")]);
     assert_eq!(
         assert_error(&run, "fatalError"),
-        "vm-arm64: no disk with serial NO-SUCH-SERIAL (it has: SER-ARM64-0)"
+        "vm-arm64: no disk with serial NO-SUCH-SERIAL (it has: SER-ARM64-0 on vda)"
     );
     let run = set_boot_order(
         &host,
         "vm-arm64",
-        &[("disk", "SER-ARM64-0"), ("disk", "SER-ARM64-0")],
+        &[("id_path", "/dev/disk/by-id/virtio-SER-ARM64-9")],
     );
     assert_eq!(
         assert_error(&run, "fatalError"),
-        "set_boot_order: storage SER-ARM64-0 is listed twice"
+        "vm-arm64: no disk with id_path /dev/disk/by-id/virtio-SER-ARM64-9 (it has: \
+         SER-ARM64-0 on vda)"
+    );
+    // Nothing MAAS listed is on the domain.
+    let run = set_boot_order(&host, "vm-arm64", &[("name", "md0")]);
+    assert_eq!(
+        assert_error(&run, "fatalError"),
+        "vm-arm64: none of the boot devices given is on the domain"
+    );
+}
+
+#[test]
+fn boot_order_a_device_listed_again_keeps_its_first_place() {
+    let host = Host::new("boot-twice");
+    let run = set_boot_order(
+        &host,
+        "vm-arm64",
+        &[
+            ("disk", "SER-ARM64-0"),
+            ("net", "52:54:00:00:02:01"),
+            ("disk", "SER-ARM64-0"),
+            // A bridge on the interface: its own row, the same MAC.
+            ("net", "52:54:00:00:02:01"),
+        ],
+    );
+    assert_ok(&run);
+    assert_eq!(
+        run.stderr,
+        "vm-arm64: boot order now 1 storage SER-ARM64-0, 2 network 52:54:00:00:02:01\n"
+    );
+}
+
+/// The whole machine, as MAAS sends it to netboot vm-amd64: its boot interface first,
+/// the other interface and a bridge on it, then its disk by the id_path a Linux guest
+/// sees (the worker's rows have no serial) and an LVM volume, which has only a name.
+#[test]
+fn boot_order_of_a_whole_machine_as_maas_lists_it() {
+    let host = Host::new("boot-maas");
+    let run = set_boot_order(
+        &host,
+        "vm-amd64",
+        &[
+            ("net", "52:54:00:00:01:02"),
+            ("net", "52:54:00:00:01:01"),
+            ("net", "52:54:00:00:01:01"),
+            ("id_path", "/dev/disk/by-id/virtio-SER-AMD64-0"),
+            ("name", "vgroot-lvroot"),
+        ],
+    );
+    assert_ok(&run);
+    assert_eq!(
+        run.stderr,
+        "vm-amd64: no disk with name vgroot-lvroot: left out of the boot order\n\
+         vm-amd64: boot order now 1 network 52:54:00:00:01:02, 2 network 52:54:00:00:01:01, \
+         3 storage SER-AMD64-0\n"
+    );
+}
+
+/// A disk is found by the id_path of its bus (SCSI here), or by its target name.
+#[test]
+fn boot_order_finds_disks_by_id_path_and_name() {
+    let host = Host::new("boot-id-path");
+    let run = set_boot_order(
+        &host,
+        "vm-ppc64el",
+        &[
+            (
+                "id_path",
+                "/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_SER-PPC64EL-0",
+            ),
+            ("net", "52:54:00:00:03:01"),
+        ],
+    );
+    assert_ok(&run);
+    assert_eq!(
+        run.stderr,
+        "vm-ppc64el: boot order now 1 storage SER-PPC64EL-0, 2 network 52:54:00:00:03:01\n"
+    );
+    let run = set_boot_order(&host, "vm-s390x", &[("name", "vdb"), ("name", "vda")]);
+    assert_ok(&run);
+    assert_eq!(
+        run.stderr,
+        "vm-s390x: boot order now 1 storage SER-S390X-1, 2 storage SER-S390X-0\n"
+    );
+}
+
+/// The spec's `["network", "disk"]`: the first interface and the first disk not
+/// otherwise listed.
+#[test]
+fn boot_order_by_class() {
+    let host = Host::with_domains("boot-class", EXTRA);
+    let run = set_boot_order(
+        &host,
+        "vm-s390x",
+        &[("class", "disk"), ("class", "network")],
+    );
+    assert_ok(&run);
+    assert_eq!(
+        run.stderr,
+        "vm-s390x: boot order now 1 storage SER-S390X-0, 2 network 52:54:00:00:04:01\n"
+    );
+    let run = set_boot_order(
+        &host,
+        "vm-s390x",
+        &[
+            ("disk", "SER-S390X-0"),
+            ("class", "disk"),
+            ("class", "disk"),
+            ("class", "network"),
+        ],
+    );
+    assert_ok(&run);
+    assert_eq!(
+        run.stderr,
+        "vm-s390x: boot order now 1 storage SER-S390X-0, 2 storage SER-S390X-1, 3 network \
+         52:54:00:00:04:01\n"
+    );
+    let run = set_boot_order(&host, "vm-no-nic", &[("class", "network")]);
+    assert_eq!(
+        assert_error(&run, "fatalError"),
+        "vm-no-nic: no network interface to boot from"
     );
 }
 

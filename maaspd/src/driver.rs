@@ -26,6 +26,64 @@ use crate::{Action, BootDevice, IpExtractor, PowerState, ProbedSystem, Result};
 /// fn assert_parameters<P: maaspd::Parameters>() {}
 /// assert_parameters::<Settings>();
 /// ```
+///
+/// # Settings as MAAS stores them
+///
+/// MAAS keeps a machine's power parameters as its forms give them: `"5"` for a number,
+/// `""` for a setting left unset, a list for a multiple choice. Before deserialising
+/// `driverParameters` (or a service request's `context`), the runtime reads each
+/// top-level string as the type's JSON Schema says the setting is typed, so fields keep
+/// their Rust types:
+///
+/// - a string the setting takes as it is stays: a `String` or [`Secret`](crate::Secret)
+///   (empty or not), a choice renamed `""` or `"17"`;
+/// - otherwise `""` means unset: the key is dropped, so the serde default applies, or,
+///   for a required setting, it is a `settingsError` naming it;
+/// - otherwise an integer setting reads a decimal integer (`"623"`), a floating-point
+///   one a decimal number (`"2.5"`), a `bool` `"true"` or `"false"` in any letter case
+///   (Python writes `True`); no other spelling (`"yes"`, `"1"`) is a boolean;
+/// - anything else, numbers, booleans, lists, and keys the type does not have, pass
+///   through: a malformed value is serde's `settingsError`, naming the setting.
+///
+/// ```
+/// use maaspd::{Action, PowerState, testing};
+/// use maaspd::serde_json::json;
+///
+/// /// An IPMI-like BMC.
+/// #[maaspd::parameters]
+/// struct Bmc {
+///     /// Address.
+///     power_address: String,
+///     /// UDP port.
+///     #[serde(default = "default_port")]
+///     port: u16,
+///     /// Whether to check the certificate.
+///     #[serde(default)]
+///     verify: bool,
+/// }
+///
+/// fn default_port() -> u16 { 623 }
+///
+/// #[maaspd::power_driver(description = "A BMC", main = false)]
+/// impl Bmc {
+///     fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+///     fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+///     fn power_query(&self) -> maaspd::Result<PowerState> {
+///         assert_eq!((self.port, self.verify), (623, true));
+///         Ok(PowerState::On)
+///     }
+/// }
+///
+/// let stored = json!({"power_address": "10.0.0.5", "port": "", "verify": "True"});
+/// let response = testing::run::<Bmc>(Action::PowerQuery, json!({"driverParameters": stored}));
+/// assert_eq!(response.power_state(), Some(PowerState::On));
+///
+/// let response = testing::run::<Bmc>(
+///     Action::PowerQuery,
+///     json!({"driverParameters": {"power_address": "10.0.0.5", "port": "abc"}}),
+/// );
+/// assert!(response.error().unwrap().message().starts_with("driverParameters.port: "));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as power driver parameters",
     label = "not a parameters type",

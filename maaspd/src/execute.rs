@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::form_values::setting_types_of;
 use crate::input::Input;
 use crate::response::{Data, Response};
 use crate::{Action, Error, PowerDriver, PowerState, Result, panic_guard};
@@ -37,7 +38,8 @@ fn run<D: PowerDriver>(
     // All input is checked before the driver is built, so a bad document never reaches
     // the BMC.
     let input = Input::from_document(document)?;
-    let parameters = input.parameters::<D::Parameters>(|warning| warnings.push(warning))?;
+    let parameters = input
+        .parameters::<D::Parameters>(setting_types_of::<D>, |warning| warnings.push(warning))?;
     let devices = match action {
         Action::SetBootOrder => input.boot_devices()?,
         _ => Vec::new(),
@@ -80,7 +82,7 @@ mod tests {
     use serde_json::json;
 
     use crate::test_drivers::{Chassis, Lamp};
-    use crate::{Action, BootDevice, ErrorCode, PowerState, testing};
+    use crate::{Action, BootDevice, Disk, ErrorCode, PowerState, testing};
 
     fn error_of(response: &crate::Response) -> (ErrorCode, String) {
         let error = response.error().expect("an error");
@@ -200,12 +202,37 @@ mod tests {
         assert_eq!(
             crate::test_drivers::last_boot_order(),
             [
-                BootDevice::Storage {
-                    serial: "S3Z9NB0K".into()
-                },
+                BootDevice::Storage(Disk::by_serial("S3Z9NB0K")),
                 BootDevice::Network {
                     mac: "52:54:00:12:34:56".into()
                 },
+            ]
+        );
+    }
+
+    #[test]
+    fn set_boot_order_reads_the_agents_rows_and_the_specs_classes() {
+        // What MAAS's agent sends as `order`, in the one-shot protocol's `devices`.
+        let devices = json!([
+            r#"{"id": 5, "name": "enp1s0", "type": "physical", "mac_address": "52:54:00:AA:00:01", "enabled": true, "params": {}, "links": []}"#,
+            r#"{"id": 9, "name": "sda", "id_path": "/dev/disk/by-id/wwn-0x5000c500", "size": 1000204886016, "block_size": 4096, "tags": ["ssd"], "node_config_id": 1}"#,
+            "network",
+            "disk",
+        ]);
+        let input = json!({"driverParameters": {"machines": "1"}, "devices": devices});
+        let response = testing::run::<Chassis>(Action::SetBootOrder, input);
+        assert!(response.error().is_none(), "{:?}", response.error());
+        let mut disk = Disk::by_id_path("/dev/disk/by-id/wwn-0x5000c500");
+        disk.name = Some("sda".into());
+        assert_eq!(
+            crate::test_drivers::last_boot_order(),
+            [
+                BootDevice::Network {
+                    mac: "52:54:00:aa:00:01".into()
+                },
+                BootDevice::Storage(disk),
+                BootDevice::AnyNetwork,
+                BootDevice::AnyStorage,
             ]
         );
     }
@@ -219,11 +246,15 @@ mod tests {
             ),
             (
                 Some(json!({"mac": "x"})),
-                "devices: invalid type: map, expected a sequence",
+                "devices: expected the boot order as a list, found an object",
             ),
             (
                 Some(json!([{"deviceType": "NetworkInterface", "properties": {}}])),
-                "devices[0].properties: missing field `mac`",
+                "devices[0]: a `NetworkInterface` needs `properties.mac`",
+            ),
+            (
+                Some(json!(["network", r#"{"name": "eth0", "mac_address": ""}"#])),
+                "devices[1]: a network interface row with no MAC address",
             ),
         ] {
             let mut input = json!({"driverParameters": {"machines": 1}});

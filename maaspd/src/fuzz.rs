@@ -120,7 +120,10 @@ const KEYS: &[&str] = &[
     "deviceType",
     "properties",
     "serial",
+    "id_path",
+    "name",
     "mac",
+    "mac_address",
     "system_id",
     "context",
     "order",
@@ -130,6 +133,11 @@ const KEYS: &[&str] = &[
 const WORDS: &[&str] = &[
     "StorageDevice",
     "NetworkInterface",
+    "network",
+    "disk",
+    "",
+    "False",
+    "7",
     "on",
     "off",
     "true",
@@ -238,7 +246,9 @@ fn parameters() -> BoxedStrategy<Value> {
         .boxed()
 }
 
-/// A boot device: mostly of a real type with properties right or wrong, else anything.
+/// A boot device: maaspd's own form with properties right or wrong, MAAS's database
+/// rows as objects or JSON-encoded strings (whole or cut short), the spec's classes,
+/// else anything.
 fn device() -> BoxedStrategy<Value> {
     let kind = prop_oneof![
         3 => select(vec!["StorageDevice", "NetworkInterface"]).prop_map(Value::from),
@@ -249,10 +259,27 @@ fn device() -> BoxedStrategy<Value> {
         string().prop_map(|mac| json!({ "mac": mac })),
         json(),
     ];
+    let identity = prop_oneof![
+        3 => string().prop_map(Value::String),
+        1 => json(),
+    ];
+    let row = (
+        select(vec!["serial", "id_path", "name", "mac_address"]),
+        identity,
+        vec((key(), json()), 0..3),
+    )
+        .prop_map(|(key, identity, extra)| object(extra, vec![(key, Some(identity))]));
     prop_oneof![
         4 => (kind, properties).prop_map(|(kind, properties)| {
             json!({ "deviceType": kind, "properties": properties })
         }),
+        2 => row.clone(),
+        2 => (row, any::<Index>(), any::<bool>()).prop_map(|(row, cut, whole)| {
+            let text = row.to_string();
+            let end = if whole { text.len() } else { cut.index(text.len() + 1) };
+            Value::String(text.get(..end).unwrap_or(&text).to_owned())
+        }),
+        1 => select(vec!["network", "disk"]).prop_map(Value::from),
         1 => json(),
     ]
     .boxed()
@@ -659,7 +686,7 @@ mod service {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::BootDevice;
+    use crate::boot_device::parse_order;
     use crate::metadata::Metadata;
 
     // The router's own table and limit: an endpoint added there is fuzzed too.
@@ -751,7 +778,7 @@ mod service {
             return false;
         };
         let order = || match fields.get("order") {
-            Some(order) => serde_json::from_value::<Vec<BootDevice>>(order.clone()).is_ok(),
+            Some(order) => parse_order("order", order).is_ok(),
             None => false,
         };
         matches!(fields.get("system_id"), Some(Value::String(id)) if !id.is_empty())
@@ -997,7 +1024,7 @@ mod service {
                 let message = reply["error_message"].as_str().unwrap_or_default();
                 let outcome = match reply["error_type"].as_str() {
                     None => "ok".to_owned(),
-                    Some(_) if message.starts_with("invalid request: `order") => {
+                    Some(_) if message.starts_with("invalid request: order") => {
                         "bad order".to_owned()
                     }
                     Some(_) if message.starts_with("invalid request:") => "bad request".to_owned(),

@@ -4,10 +4,13 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::boot_device::parse_order;
+use crate::form_values::{SettingTypes, normalise};
 use crate::{BootDevice, Error, Result};
 
 /// The INPUT argument that means standard input.
@@ -45,7 +48,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Value> {
 /// The parts of an input document an action uses.
 #[derive(Debug)]
 pub(crate) struct Input {
-    parameters: Value,
+    parameters: Map<String, Value>,
     devices: Option<Value>,
 }
 
@@ -59,7 +62,7 @@ impl Input {
             )));
         };
         let parameters = match document.remove("driverParameters") {
-            Some(parameters @ Value::Object(_)) => parameters,
+            Some(Value::Object(parameters)) => parameters,
             Some(other) => {
                 return Err(Error::settings(format!(
                     "`driverParameters` must be an object, found {}",
@@ -74,9 +77,12 @@ impl Input {
         })
     }
 
-    /// Deserialises `driverParameters`, naming each key the type ignores through `warn`.
+    /// Deserialises `driverParameters`, read as MAAS stores them (`types` is the
+    /// parameters' setting types, asked for only when needed), naming each key the type
+    /// ignores through `warn`.
     pub(crate) fn parameters<P: DeserializeOwned>(
         &self,
+        types: impl FnOnce() -> Arc<SettingTypes>,
         mut warn: impl FnMut(String),
     ) -> Result<P> {
         let mut ignored = |path: serde_ignored::Path<'_>| {
@@ -88,23 +94,23 @@ impl Input {
             ))
         };
         // Parameters are small: a clone keeps the document intact for the caller.
-        let deserializer = serde_ignored::Deserializer::new(self.parameters.clone(), &mut ignored);
+        let mut parameters = self.parameters.clone();
+        normalise(&mut parameters, types)?;
+        let deserializer =
+            serde_ignored::Deserializer::new(Value::Object(parameters), &mut ignored);
         serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let path = joined("driverParameters", e.path());
             Error::settings(format!("{path}: {}", e.inner()))
         })
     }
 
-    /// Deserialises `devices`, the boot order; anything wrong is a `fatalError`, as the
-    /// seed wrapper reports an unknown `deviceType`.
+    /// Reads `devices`, the boot order, in any form [`BootDevice`] reads; anything wrong
+    /// is a `fatalError`, as the seed wrapper reports an unknown `deviceType`.
     pub(crate) fn boot_devices(&self) -> Result<Vec<BootDevice>> {
-        let devices = self.devices.clone().ok_or_else(|| {
+        let devices = self.devices.as_ref().ok_or_else(|| {
             Error::fatal("input has no `devices`: set_boot_order needs the boot order as a list")
         })?;
-        serde_path_to_error::deserialize(devices).map_err(|e| {
-            let path = joined("devices", e.path());
-            Error::fatal(format!("{path}: {}", e.inner()))
-        })
+        parse_order("devices", devices).map_err(Error::fatal)
     }
 }
 
@@ -118,7 +124,7 @@ fn joined(root: &str, path: &serde_path_to_error::Path) -> String {
 }
 
 /// "an array", "a string", ...: for messages about a value of the wrong kind.
-fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -135,11 +141,17 @@ mod tests {
     use serde::Deserialize;
     use serde_json::json;
 
-    #[derive(Debug, Deserialize, PartialEq)]
+    #[derive(Debug, Deserialize, schemars::JsonSchema, PartialEq)]
     struct Params {
         address: String,
         #[serde(default)]
         port: u16,
+    }
+
+    fn types() -> Arc<SettingTypes> {
+        Arc::new(SettingTypes::from_schema(
+            &schemars::schema_for!(Params).to_value(),
+        ))
     }
 
     fn input(document: Value) -> Result<Input> {
@@ -181,12 +193,12 @@ mod tests {
     fn parameter_errors_name_the_path() {
         let doc = input(json!({"driverParameters": {"address": 5}})).unwrap();
         assert_eq!(
-            message(doc.parameters::<Params>(|_| {})),
+            message(doc.parameters::<Params>(types, |_| {})),
             "driverParameters.address: invalid type: integer `5`, expected a string"
         );
         let doc = input(json!({"driverParameters": {}})).unwrap();
         assert_eq!(
-            message(doc.parameters::<Params>(|_| {})),
+            message(doc.parameters::<Params>(types, |_| {})),
             "driverParameters: missing field `address`"
         );
     }
@@ -196,7 +208,7 @@ mod tests {
         let doc =
             input(json!({"driverParameters": {"address": "a", "system_id": "x", "z": 1}})).unwrap();
         let mut warnings = Vec::new();
-        let params: Params = doc.parameters(|w| warnings.push(w)).unwrap();
+        let params: Params = doc.parameters(types, |w| warnings.push(w)).unwrap();
         assert_eq!(
             params,
             Params {
@@ -218,7 +230,7 @@ mod tests {
         let doc =
             input(json!({"driverParameters": {"address": "a", "x\nwarning: fake": 1}})).unwrap();
         let mut warnings = Vec::new();
-        let _: Params = doc.parameters(|w| warnings.push(w)).unwrap();
+        let _: Params = doc.parameters(types, |w| warnings.push(w)).unwrap();
         assert_eq!(
             warnings,
             ["ignoring unknown driver parameter `driverParameters.x\\nwarning: fake`"]
@@ -236,10 +248,63 @@ mod tests {
         ]}))
         .unwrap();
         let error = doc.boot_devices().unwrap_err();
-        assert!(error.message().starts_with("devices[1]"), "{error}");
-        assert!(
-            error.message().contains("unknown variant `Floppy`"),
-            "{error}"
+        assert_eq!(
+            error.message(),
+            "devices[1]: unknown `deviceType` \"Floppy\": expected `NetworkInterface` or \
+             `StorageDevice`"
+        );
+    }
+
+    #[test]
+    fn boot_devices_come_in_every_form() {
+        let doc = input(json!({"driverParameters": {}, "devices": [
+            r#"{"id": 1, "name": "sda", "serial": "S1", "size": 8}"#,
+            {"deviceType": "NetworkInterface", "properties": {"mac": "52:54:00:12:34:56"}},
+            "network",
+        ]}))
+        .unwrap();
+        assert_eq!(
+            doc.boot_devices().unwrap(),
+            [
+                BootDevice::Storage({
+                    let mut disk = crate::Disk::by_serial("S1");
+                    disk.name = Some("sda".into());
+                    disk
+                }),
+                BootDevice::Network {
+                    mac: "52:54:00:12:34:56".into()
+                },
+                BootDevice::AnyNetwork,
+            ]
+        );
+    }
+
+    #[test]
+    fn parameters_are_read_as_maas_stores_them() {
+        let doc =
+            input(json!({"driverParameters": {"address": "a", "port": "6230", "system_id": ""}}))
+                .unwrap();
+        let mut warnings = Vec::new();
+        let params: Params = doc.parameters(types, |w| warnings.push(w)).unwrap();
+        assert_eq!(params.port, 6230);
+        // An unknown key is warned about, even empty.
+        assert_eq!(
+            warnings,
+            ["ignoring unknown driver parameter `driverParameters.system_id`"]
+        );
+        let doc = input(json!({"driverParameters": {"address": "", "port": ""}})).unwrap();
+        let params: Params = doc.parameters(types, |_| {}).unwrap();
+        assert_eq!(
+            params,
+            Params {
+                address: "".into(),
+                port: 0
+            }
+        );
+        let doc = input(json!({"driverParameters": {"address": "a", "port": "x"}})).unwrap();
+        assert_eq!(
+            message(doc.parameters::<Params>(types, |_| {})),
+            "driverParameters.port: invalid type: string \"x\", expected u16"
         );
     }
 }

@@ -55,6 +55,7 @@ mod document;
 mod driver;
 mod error;
 mod execute;
+mod form_values;
 mod input;
 pub mod ip_extractor;
 pub mod metadata;
@@ -74,7 +75,7 @@ mod fuzz;
 mod test_drivers;
 
 pub use action::{Action, UnknownAction};
-pub use boot_device::BootDevice;
+pub use boot_device::{BootDevice, Disk};
 pub use driver::{Parameters, PowerDriver, PowerResetFn, ProbeFn, SetBootOrderFn};
 pub use error::{Error, ErrorCode, Result};
 pub use ip_extractor::IpExtractor;

@@ -49,6 +49,34 @@ use crate::{Action, PowerDriver, Response};
 /// let response = testing::run::<Lamp>(Action::PowerQuery, json!({"driverParameters": {}}));
 /// assert_eq!(response.power_state(), Some(PowerState::On));
 /// ```
+///
+/// The input is read as MAAS sends it: parameters as MAAS stores them (see
+/// [`Parameters`](crate::Parameters)), and `devices` in any form
+/// [`BootDevice`](crate::BootDevice) reads, such as the JSON-encoded database rows of
+/// MAAS's agent:
+///
+/// ```
+/// # use maaspd::{Action, BootDevice, PowerState, testing};
+/// # use maaspd::serde_json::json;
+/// # #[maaspd::parameters] struct Vm {}
+/// #[maaspd::power_driver(description = "A VM", boot_order = true, main = false)]
+/// impl Vm {
+/// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+/// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+///     fn set_boot_order(&self, devices: &[BootDevice]) -> maaspd::Result<()> {
+///         match devices.first() {
+///             Some(BootDevice::Network { mac }) if mac == "52:54:00:12:34:56" => Ok(()),
+///             other => Err(maaspd::Error::fatal(format!("first: {other:?}"))),
+///         }
+///     }
+/// }
+///
+/// let nic = r#"{"id": 2, "name": "eth0", "type": "physical", "mac_address": "52:54:00:12:34:56"}"#;
+/// let input = json!({"driverParameters": {"system_id": "abc123"}, "devices": [nic, "disk"]});
+/// let response = testing::run::<Vm>(Action::SetBootOrder, input);
+/// assert!(response.error().is_none());
+/// ```
 pub fn run<D: PowerDriver>(action: Action, input: Value) -> Response {
     crate::execute::execute::<D>(action, || Ok(input))
 }

@@ -1,14 +1,22 @@
 //! A service request's body, `{"system_id", "context", "order"?}`, made into the input
 //! document of the one-shot protocol, so both modes share one path to the driver.
+//!
+//! As MAAS's agent sends it: the top-level `system_id` is the caller's (the rack's, or
+//! for `/set-boot-order` the machine's), the machine's is `context.system_id` (MAAS adds
+//! it to every machine's power parameters), and `order` a list of JSON-encoded rows.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::{Action, BootDevice, Error};
+use crate::boot_device::parse_order;
+use crate::{Action, Error};
 
-/// The machine the request is for, and the input document for the action.
+/// Who the request is for, and the input document for the action.
 #[derive(Debug)]
 pub(super) struct Request {
-    pub(super) system_id: String,
+    /// The machine's system_id, `context.system_id`, when the context has one.
+    pub(super) machine: Option<String>,
+    /// The top-level `system_id`: the rack's, for all but `/set-boot-order`.
+    pub(super) caller: String,
     pub(super) document: Value,
 }
 
@@ -25,34 +33,37 @@ pub(super) fn parse(action: Action, body: &[u8]) -> Result<Request, Error> {
             "the body must be a JSON object with `system_id` and `context`",
         ));
     };
-    let system_id = match fields.remove("system_id") {
+    let caller = match fields.remove("system_id") {
         Some(Value::String(system_id)) if !system_id.is_empty() => system_id,
         Some(_) => return Err(invalid("`system_id` must be a non-empty string")),
         None => return Err(invalid("missing `system_id`")),
     };
-    let mut parameters = match fields.remove("context") {
+    let parameters = match fields.remove("context") {
         Some(Value::Object(context)) => context,
+        Some(Value::Null) => {
+            return Err(invalid(
+                "`context` is null: it must be the machine's driver parameters, an object",
+            ));
+        }
         Some(_) => return Err(invalid("`context` must be an object of driver parameters")),
-        None => return Err(invalid("missing `context`")),
+        None => {
+            return Err(invalid(
+                "missing `context`, the machine's driver parameters",
+            ));
+        }
     };
-    // MAAS gives every driver its machine's system_id among the parameters.
-    parameters
-        .entry("system_id")
-        .or_insert_with(|| Value::String(system_id.clone()));
+    let machine = match parameters.get("system_id") {
+        Some(Value::String(system_id)) if !system_id.is_empty() => Some(system_id.clone()),
+        _ => None,
+    };
     let mut document = Map::new();
     document.insert("driverParameters".into(), Value::Object(parameters));
     match fields.remove("order") {
         // The boot order is the caller's to get right, like `context`: a 400, not the
-        // one-shot protocol's fatalError.
+        // one-shot protocol's fatalError. The driver gets it in maaspd's own form.
         Some(order) if action == Action::SetBootOrder => {
-            serde_path_to_error::deserialize::<_, Vec<BootDevice>>(&order).map_err(|error| {
-                let at = match error.path().to_string().as_str() {
-                    "." => String::new(),
-                    path => path.to_owned(),
-                };
-                invalid(&format!("`order{at}`: {}", error.inner()))
-            })?;
-            document.insert("devices".into(), order);
+            let devices = parse_order("order", &order).map_err(|why| invalid(&why))?;
+            document.insert("devices".into(), serde_json::json!(devices));
         }
         None if action == Action::SetBootOrder => {
             return Err(invalid("missing `order`, the boot order as a list"));
@@ -60,13 +71,16 @@ pub(super) fn parse(action: Action, body: &[u8]) -> Result<Request, Error> {
         _ => {}
     }
     Ok(Request {
-        system_id,
-        document: json!(document),
+        machine,
+        caller,
+        document: Value::Object(document),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn message(body: &str) -> String {
@@ -89,27 +103,68 @@ mod tests {
             "invalid request: missing `order`, the boot order as a list"
         );
         assert_eq!(
-            error(r#"{"system_id": "a", "context": {}, "order": [{"deviceType": "Floppy"}]}"#),
-            "invalid request: `order[0].deviceType`: unknown variant `Floppy`, expected `NetworkInterface` or `StorageDevice`"
+            error(r#"{"system_id": "a", "context": {}, "order": ["disk", "floppy"]}"#),
+            "invalid request: order[1]: a string that is neither \"network\", \"disk\" nor a \
+             JSON-encoded device row"
+        );
+        assert_eq!(
+            error(r#"{"system_id": "a", "context": {}, "order": "network"}"#),
+            "invalid request: order: expected the boot order as a list, found a string"
         );
     }
 
     #[test]
-    fn becomes_an_input_document() {
-        let request = parse(
-            Action::SetBootOrder,
-            br#"{"system_id": "abc123", "context": {"power_address": "10.0.0.5"},
-                 "order": [{"deviceType": "StorageDevice", "properties": {"serial": "S1"}}]}"#,
-        )
-        .unwrap();
-        assert_eq!(request.system_id, "abc123");
+    fn becomes_an_input_document_with_the_agents_rows() {
+        // As the agent sends it (`SetBootOrder` in maasagent's power/service.go): each
+        // row a JSON string; here the machine's own system_id at the top.
+        let disk = json!({"id": 1, "name": "vda", "id_path": "/dev/disk/by-id/virtio-S1",
+                          "size": 8589934592_u64, "block_size": 512, "tags": [],
+                          "created": "2026-01-05 10:11:12+00:00", "node_config_id": 3});
+        let nic = json!({"id": 2, "name": "eth0", "type": "physical",
+                         "mac_address": "52:54:00:12:34:56", "params": {}, "links": []});
+        let body = json!({
+            "system_id": "abc123",
+            "context": {"power_address": "10.0.0.5", "system_id": "abc123"},
+            "order": [disk.to_string(), nic.to_string()],
+        });
+        let request = parse(Action::SetBootOrder, body.to_string().as_bytes()).unwrap();
+        assert_eq!(request.machine.as_deref(), Some("abc123"));
+        assert_eq!(request.caller, "abc123");
         assert_eq!(
             request.document,
             json!({
                 "driverParameters": {"power_address": "10.0.0.5", "system_id": "abc123"},
-                "devices": [{"deviceType": "StorageDevice", "properties": {"serial": "S1"}}],
+                "devices": [
+                    {"deviceType": "StorageDevice",
+                     "properties": {"id_path": "/dev/disk/by-id/virtio-S1", "name": "vda"}},
+                    {"deviceType": "NetworkInterface", "properties": {"mac": "52:54:00:12:34:56"}},
+                ],
             })
         );
+    }
+
+    #[test]
+    fn the_machine_is_the_contexts_system_id_not_the_racks() {
+        let request = parse(
+            Action::PowerOn,
+            br#"{"system_id": "rack01", "context": {"system_id": "node42", "power_user": ""}}"#,
+        )
+        .unwrap();
+        assert_eq!(request.machine.as_deref(), Some("node42"));
+        assert_eq!(request.caller, "rack01");
+        // The parameters are the machine's, untouched.
+        assert_eq!(
+            request.document,
+            json!({"driverParameters": {"system_id": "node42", "power_user": ""}})
+        );
+        // Without one, no machine is named and none is made up.
+        let request = parse(
+            Action::PowerOn,
+            br#"{"system_id": "rack01", "context": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(request.machine, None);
+        assert_eq!(request.document, json!({"driverParameters": {}}));
     }
 
     #[test]
@@ -128,7 +183,12 @@ mod tests {
         );
         assert_eq!(
             message(r#"{"system_id": "a"}"#),
-            "invalid request: missing `context`"
+            "invalid request: missing `context`, the machine's driver parameters"
+        );
+        assert_eq!(
+            message(r#"{"system_id": "a", "context": null}"#),
+            "invalid request: `context` is null: it must be the machine's driver parameters, \
+             an object"
         );
         assert_eq!(
             message(r#"{"system_id": "a", "context": "s3cret-password"}"#),

@@ -80,14 +80,20 @@ async fn run_action<D: PowerDriver>(
             &rejection.body_text(),
         )),
     };
-    let (system_id, reply) = match request {
+    let (ids, reply) = match request {
         Ok(request) => {
-            let reply = run_bounded::<D>(action, request.document, &shared).await;
-            (Some(request.system_id), reply)
+            let ids = Ids {
+                machine: request.machine,
+                caller: request.caller,
+            };
+            (
+                Some(ids),
+                run_bounded::<D>(action, request.document, &shared).await,
+            )
         }
         Err(reply) => (None, reply),
     };
-    log::<D>("POST", path, system_id.as_deref(), &reply, started);
+    log::<D>("POST", path, ids.as_ref(), &reply, started);
     reply
 }
 
@@ -153,20 +159,34 @@ async fn method_not_allowed<D: PowerDriver>(method: Method, uri: Uri) -> Reply {
     reply
 }
 
-/// One line per request on stderr. Never the body: `context` holds passwords.
+/// Whom a request names: the machine (`context.system_id`) and the caller (the
+/// top-level `system_id`, the rack's but for `/set-boot-order`).
+struct Ids {
+    machine: Option<String>,
+    caller: String,
+}
+
+/// One line per request on stderr: `system_id=` the machine, `rack=` the caller when it
+/// is another. Never the body: `context` holds passwords.
 fn log<D: PowerDriver>(
     method: &str,
     path: &str,
-    system_id: Option<&str>,
+    ids: Option<&Ids>,
     reply: &Reply,
     started: Instant,
 ) {
-    // Escaped: the system_id is the caller's text, and a newline in it would forge a line.
-    let machine = system_id
-        .map(|id| format!(" system_id={}", id.escape_debug()))
-        .unwrap_or_default();
+    // Escaped: the ids are the caller's text, and a newline in one would forge a line.
+    let mut named = String::new();
+    if let Some(ids) = ids {
+        if let Some(machine) = &ids.machine {
+            named.push_str(&format!(" system_id={}", machine.escape_debug()));
+        }
+        if ids.machine.as_ref() != Some(&ids.caller) {
+            named.push_str(&format!(" rack={}", ids.caller.escape_debug()));
+        }
+    }
     eprintln!(
-        "{}: {method} {path}{machine} -> {} {} ({} ms)",
+        "{}: {method} {path}{named} -> {} {} ({} ms)",
         D::NAME,
         reply.status.as_u16(),
         reply.summary,
