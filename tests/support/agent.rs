@@ -504,17 +504,33 @@ mod tests {
     const OK_OFF: &[u8] =
         b"HTTP/1.1 200 OK\r\nContent-Length: 29\r\n\r\n{\"status\":\"ok\",\"state\":\"off\"}";
 
-    /// A fresh directory for a scripted server's socket.
-    fn socket_path() -> PathBuf {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "maaspd-agent-client-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("driver.sock")
+    /// A fresh directory for a scripted server's sockets, removed on drop.
+    struct ScratchDir {
+        path: PathBuf,
+    }
+
+    impl ScratchDir {
+        fn new() -> ScratchDir {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "maaspd-agent-client-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            ScratchDir { path }
+        }
+
+        fn socket(&self) -> PathBuf {
+            self.path.join("driver.sock")
+        }
+    }
+
+    impl Drop for ScratchDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
 
     fn driver(socket: &Path) -> Driver {
@@ -555,7 +571,8 @@ mod tests {
 
     /// The outcome of `call` against a server that answers `answer`.
     fn against<T>(answer: &'static [u8], call: impl FnOnce(&Agent, &Driver) -> T) -> T {
-        let socket = socket_path();
+        let dir = ScratchDir::new();
+        let socket = dir.socket();
         let server = answer_once(UnixListener::bind(&socket).unwrap(), answer);
         let outcome = call(&Agent::new("rack01"), &driver(&socket));
         server.join().unwrap();
@@ -564,7 +581,8 @@ mod tests {
 
     #[test]
     fn requests_are_the_bytes_go_writes() {
-        let socket = socket_path();
+        let dir = ScratchDir::new();
+        let socket = dir.socket();
         let server = answer_once(UnixListener::bind(&socket).unwrap(), OK_OFF);
         let context = json!({"system_id": "m1", "power_address": "10.0.0.5:623", "a<b": "x&y"});
         let state = Agent::new("rack01").query(&driver(&socket), &context);
@@ -581,10 +599,10 @@ mod tests {
         );
 
         let metadata = b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\"name\":\"virsh\"}\n";
-        let listener = UnixListener::bind(socket.with_file_name("other.sock")).unwrap();
+        let listener = UnixListener::bind(dir.path.join("other.sock")).unwrap();
         let server = answer_once(listener, metadata);
         std::fs::remove_file(&socket).unwrap();
-        let drivers = Agent::new("rack01").discover(socket.parent().unwrap());
+        let drivers = Agent::new("rack01").discover(&dir.path);
         assert_eq!(drivers.keys().collect::<Vec<_>>(), ["virsh"]);
         assert_eq!(
             server.join().unwrap().0,
@@ -595,7 +613,8 @@ mod tests {
 
     #[test]
     fn the_set_boot_order_activity_sends_rows_as_json_strings() {
-        let socket = socket_path();
+        let dir = ScratchDir::new();
+        let socket = dir.socket();
         let server = answer_once(
             UnixListener::bind(&socket).unwrap(),
             b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"status\":\"ok\"}",
@@ -621,7 +640,8 @@ mod tests {
 
     #[test]
     fn connections_stay_open_until_the_server_closes_them() {
-        let socket = socket_path();
+        let dir = ScratchDir::new();
+        let socket = dir.socket();
         let server = answer_once(UnixListener::bind(&socket).unwrap(), OK_OFF);
         let agent = Agent::new("rack01");
         assert_eq!(agent.query(&driver(&socket), &json!({})), Ok("off".into()));
@@ -633,7 +653,8 @@ mod tests {
 
     #[test]
     fn a_driver_not_there_yet_is_tried_again() {
-        let socket = socket_path();
+        let dir = ScratchDir::new();
+        let socket = dir.socket();
         let late = {
             let socket = socket.clone();
             std::thread::spawn(move || {
@@ -650,7 +671,8 @@ mod tests {
 
     #[test]
     fn a_driver_never_there_fails_after_five_seconds() {
-        let socket = socket_path();
+        let dir = ScratchDir::new();
+        let socket = dir.socket();
         let started = Instant::now();
         let outcome = Agent::new("rack01").on(&driver(&socket), &json!({}));
         let took = started.elapsed();
