@@ -52,9 +52,7 @@ struct Settings {
     ///
     /// Host name or IP address of the BMC, with an optional `:port` (default 623),
     /// passed to FreeIPMI as is. When empty, the address is looked up by `mac_address`
-    /// in the ARP table (so MAAS's `""` reaches the driver as empty, not as missing).
-    #[serde(default)]
-    #[maaspd(required)]
+    /// in the ARP table.
     power_address: String,
     /// Power user
     ///

@@ -492,13 +492,7 @@ fn schema_lists_maas_settings_with_their_choices_and_defaults() {
     let schema: Value = serde_json::from_str(&out.stdout).unwrap();
     jsonschema::draft202012::meta::validate(&schema).expect("a valid 2020-12 schema");
     assert_eq!(schema["title"], "IPMI");
-    // MAAS asks for power_address (metadata), but `""` must reach the driver, which then
-    // finds the BMC by mac_address: a default, not a required key.
-    assert_eq!(schema["required"], Value::Null);
-    assert_eq!(
-        schema["properties"]["power_address"]["x-maas-required"],
-        true
-    );
+    assert_eq!(schema["required"], json!(["power_address"]));
 
     let properties = schema["properties"].as_object().unwrap();
     let names: Vec<&str> = properties.keys().map(String::as_str).collect();

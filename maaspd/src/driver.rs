@@ -35,11 +35,10 @@ use crate::{Action, BootDevice, IpExtractor, PowerState, ProbedSystem, Result};
 /// top-level string as the type's JSON Schema says the setting is typed, so fields keep
 /// their Rust types:
 ///
-/// - a choice stays as it is, `""` too where it is one (a variant renamed `""`);
-/// - otherwise `""` means unset, for a `String` or [`Secret`](crate::Secret) too (as
-///   MAAS's own drivers read it): the key is dropped, so the serde default applies, or,
+/// - a string the setting takes as it is stays: a `String` or [`Secret`](crate::Secret)
+///   (empty or not), a choice renamed `""` or `"17"`;
+/// - otherwise `""` means unset: the key is dropped, so the serde default applies, or,
 ///   for a required setting, it is a `settingsError` naming it;
-/// - otherwise a string the setting takes as it is stays (a `String`, a `Secret`);
 /// - otherwise an integer setting reads a decimal integer (`"623"`), a floating-point
 ///   one a decimal number (`"2.5"`), a `bool` `"true"` or `"false"` in any letter case
 ///   (Python writes `True`); no other spelling (`"yes"`, `"1"`) is a boolean;

@@ -6,11 +6,10 @@
 //! `driverParameters` (CLI) or `context` (service) is deserialised, each top-level string
 //! is read as the parameters' JSON Schema says the setting is typed:
 //!
-//! - a choice stays as it is, `""` too where it is one (a variant renamed `""`);
-//! - else `""` means unset, whatever the setting's type (a `String` too, as MAAS's
-//!   `is_power_parameter_set` reads it): the key is removed, so serde's default
-//!   applies, or it is a `settingsError` naming the setting when the setting is required;
-//! - else a string the setting takes as it is stays (a `String`, a `Secret`);
+//! - a string the setting takes as it is stays (a `String`, a `Secret`, a choice
+//!   renamed `""` or `"17"`);
+//! - else `""` means unset: the key is removed, so serde's default applies, or it is a
+//!   `settingsError` naming the setting when the setting is required;
 //! - else an integer setting takes a decimal integer (`"623"`), a number setting any
 //!   decimal number (`"2.5"`), a boolean `"true"` or `"false"` in any letter case
 //!   (Python writes `True`);
@@ -169,16 +168,11 @@ impl Setting {
     }
 
     fn read(&self, text: &str) -> Reading {
-        if self.strings.iter().any(|choice| choice == text) {
+        if self.any_string || self.strings.iter().any(|choice| choice == text) {
             return Reading::AsIs;
         }
-        // MAAS's own test of a power parameter (`is_power_parameter_set`): empty is unset,
-        // for a text setting too.
         if text.is_empty() {
             return Reading::Unset;
-        }
-        if self.any_string {
-            return Reading::AsIs;
         }
         if self.integer || self.number {
             if let Ok(integer) = text.parse::<u64>() {
@@ -390,12 +384,13 @@ mod tests {
     #[test]
     fn empty_means_unset_unless_it_is_a_choice() {
         let settings = read(json!({
-            "power_address": "a", "port": "", "power_pass": "", "power_off_mode": "",
+            "power_address": "", "port": "", "power_pass": "", "power_off_mode": "",
             "cipher_suite_id": "", "session_timeout": "", "verify": "", "ratio": "",
             "workaround_flags": "", "slot": "3",
         }))
         .unwrap();
-        // An empty text setting is unset too: its default applies.
+        // Strings stay strings, empty or not.
+        assert_eq!(settings.power_address, "");
         assert!(settings.power_pass.is_empty());
         // `""` is a choice of the cipher suite, not of the off mode.
         assert!(matches!(settings.cipher_suite_id, Suite::Default));
@@ -410,10 +405,6 @@ mod tests {
         assert_eq!(
             read(json!({"power_address": "a", "slot": ""})).unwrap_err(),
             "driverParameters.slot: is empty, and this setting is required"
-        );
-        assert_eq!(
-            read(json!({"power_address": "", "slot": 1})).unwrap_err(),
-            "driverParameters.power_address: is empty, and this setting is required"
         );
     }
 
@@ -477,17 +468,18 @@ mod tests {
                 "properties": {"x": schema},
                 "$defs": {"Mode": {"enum": ["a", "b"]}, "Loop": {"$ref": "#/$defs/Loop"}},
             }));
-            types.settings.get("x").map(|x| x.read("7")).unwrap()
+            types.settings.get("x").map(|x| x.read("")).unwrap()
         };
-        let seven = || Reading::Typed(json!(7));
-        assert_eq!(setting(json!({"type": ["integer", "null"]})), seven());
-        assert_eq!(setting(json!({"$ref": "#/$defs/Mode"})), Reading::AsIs);
         assert_eq!(
-            setting(json!({"anyOf": [{"type": "integer"}, {"type": "null"}]})),
-            seven()
+            setting(json!({"type": ["integer", "null"]})),
+            Reading::Unset
         );
-        assert_eq!(setting(json!({"oneOf": [{"const": "7"}]})), Reading::AsIs);
-        assert_eq!(setting(json!({"oneOf": [{"const": 7}]})), seven());
+        assert_eq!(setting(json!({"$ref": "#/$defs/Mode"})), Reading::Unset);
+        assert_eq!(
+            setting(json!({"anyOf": [{"$ref": "#/$defs/Mode"}, {"type": "null"}]})),
+            Reading::Unset
+        );
+        assert_eq!(setting(json!({"oneOf": [{"const": ""}]})), Reading::AsIs);
         assert_eq!(setting(json!({"description": "anything"})), Reading::AsIs);
         assert_eq!(setting(json!(true)), Reading::AsIs);
         assert_eq!(setting(json!({"$ref": "#/$defs/Nowhere"})), Reading::AsIs);
