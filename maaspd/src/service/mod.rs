@@ -4,8 +4,15 @@
 //!
 //! Each request builds the driver from its `context` and runs the action on tokio's
 //! blocking pool, bounded by a number of workers and a deadline, so one slow BMC never
-//! holds up another machine.
+//! holds up another machine. The service owns its connections: idle ones and stalled
+//! ones are closed, and their number is capped, so a client that never closes its
+//! connections (MAAS's agent) cannot exhaust the service's file descriptors.
 
+mod activity;
+mod connection;
+mod connections;
+mod descriptors;
+mod open_connections;
 mod reply;
 mod request;
 mod routes;
@@ -42,6 +49,16 @@ pub struct Options {
     pub workers: usize,
     /// How long one action may take before the request is answered 503.
     pub timeout: Duration,
+    /// How long a connection may stay idle between requests before the service closes
+    /// it.
+    pub idle_timeout: Duration,
+    /// How long a client may take to send a whole request, from its first byte, and to
+    /// take its answer, before the service closes the connection.
+    pub read_timeout: Duration,
+    /// How many connections may be open at once. A new connection beyond it closes the
+    /// one idle longest; when every one is in the middle of a request, the new one waits
+    /// for the first to finish.
+    pub max_connections: usize,
 }
 
 /// Where MAAS's agent looks for driver sockets (the spec's directory; the Go agent of
@@ -66,9 +83,27 @@ pub const DEFAULT_WORKERS: usize = 256;
 /// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long an idle connection stays open, by default. MAAS's agent never sends a second
+/// request on a connection, nor closes one: its connections are closed by the service.
+///
+/// ```
+/// assert_eq!(maaspd::service::DEFAULT_IDLE_TIMEOUT.as_secs(), 5);
+/// ```
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a client may take to send a request or to take an answer, by default.
+/// MAAS's agent sends its request, a few KiB, at once.
+///
+/// ```
+/// assert_eq!(maaspd::service::DEFAULT_READ_TIMEOUT.as_secs(), 5);
+/// ```
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Options {
     /// The defaults for driver `D`: `/run/maas/power-drivers/NAME.sock`, 256 workers,
-    /// a 10 s deadline.
+    /// a 10 s deadline, idle connections closed after 5 s, requests to be sent within
+    /// 5 s, and up to half the process's open-file limit (`ulimit -n`) in connections:
+    /// the other half is left for what the driver opens to reach its BMCs.
     ///
     /// ```
     /// # use maaspd::PowerState;
@@ -87,6 +122,9 @@ impl Options {
             socket: PathBuf::from(SOCKET_DIRECTORY).join(format!("{}.sock", D::NAME)),
             workers: DEFAULT_WORKERS,
             timeout: DEFAULT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: descriptors::default_max_connections(),
         }
     }
 }
@@ -110,8 +148,8 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
     }))
 }
 
-/// Serves driver `D` until SIGTERM or SIGINT, then finishes the requests in flight and
-/// removes the socket.
+/// Serves driver `D` until SIGTERM or SIGINT; then stops taking connections, removes the
+/// socket, closes the idle connections and finishes the requests in flight.
 ///
 /// Fails when the socket cannot be taken: another server listens on it, or the path
 /// is not a socket.
@@ -150,12 +188,21 @@ async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
         workers: Semaphore::new(options.workers.max(1)),
         timeout: options.timeout,
     });
+    let settings = connections::Settings {
+        driver: D::NAME,
+        timeouts: activity::Timeouts {
+            idle: options.idle_timeout,
+            read: options.read_timeout,
+        },
+        max_connections: options.max_connections.max(1),
+    };
     eprintln!(
-        "{}: serving on {} ({} workers, {} s deadline)",
+        "{}: serving on {} ({} workers, {} s deadline, up to {} connections)",
         D::NAME,
         options.socket.display(),
         options.workers,
-        options.timeout.as_secs_f64()
+        options.timeout.as_secs_f64(),
+        settings.max_connections
     );
     let file = socket.file();
     let stopping = async move {
@@ -165,9 +212,13 @@ async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
         file.remove();
         eprintln!("{}: stopping; finishing the requests in flight", D::NAME);
     };
-    axum::serve(socket.take_listener()?, routes::router::<D>(shared))
-        .with_graceful_shutdown(stopping)
-        .await?;
+    connections::serve(
+        socket.take_listener()?,
+        routes::router::<D>(shared),
+        settings,
+        stopping,
+    )
+    .await?;
     eprintln!("{}: stopped", D::NAME);
     Ok(())
 }
