@@ -541,6 +541,54 @@ fn the_deadline_answers_503_and_frees_the_worker() {
     );
 }
 
+#[test]
+fn the_deadline_counts_the_wait_for_a_worker() {
+    // MAAS's clock runs from the request, not from when a worker takes it up: a request
+    // that waited for a worker has that much less time to run.
+    let server = Server::start(&chassis(), &["--timeout", "1", "--workers", "1"]);
+    let socket = server.socket().to_owned();
+    let first = std::thread::spawn(move || {
+        let body = request("first", chassis_context(json!({"delay_ms": 3000})));
+        post(&socket, "/query", &body)
+    });
+    // The first request holds the only worker until its deadline, 0.3 s from now.
+    std::thread::sleep(Duration::from_millis(700));
+    let second = query(&server, "second", json!({"delay_ms": 3000}));
+    assert_reply(
+        &second,
+        503,
+        &error_body("unavailable", "timed out after 1 s", Some("connError")),
+    );
+    assert_eq!(first.join().expect("the client thread").status, 503);
+    // Answered 1 s after it arrived, of which 0.3 s waiting for the worker: not 1.3 s.
+    let log = server.wait_for_log(2);
+    let line = log
+        .iter()
+        .find(|line| line.contains("system_id=second"))
+        .unwrap_or_else(|| panic!("{log:?}"));
+    let took_ms: u64 = line
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(" ms)"))
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no time in {line:?}"));
+    assert!((1000..1250).contains(&took_ms), "{line}");
+}
+
+#[test]
+fn a_deadline_maas_would_not_wait_for_is_warned_of() {
+    let default = Server::start(&chassis(), &[]);
+    let stderr = default.stderr();
+    assert!(stderr.contains("workers, 8 s deadline, up to "), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+
+    let long = Server::start(&chassis(), &["--timeout", "9"]);
+    let expected = "fixture-chassis: warning: a 9 s deadline leaves MAAS too little time: its \
+                    agent gives up on a request after 10 s, and then reports its own timeout \
+                    instead of the driver's answer; 8 s or less leaves room for the answer\n";
+    assert!(long.stderr().starts_with(expected), "{}", long.stderr());
+    assert_serves(&long);
+}
+
 // 3. Bad requests, after each of which the service goes on.
 
 #[test]

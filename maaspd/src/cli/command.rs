@@ -101,7 +101,9 @@ fn serve<D: PowerDriver>() -> Command {
                 .value_name("SECONDS")
                 .value_parser(seconds)
                 .help(format!(
-                    "How long an action may take before its request is answered 503 [default: {}]",
+                    "How long a request may take, its wait for a worker included, before it \
+                     is answered 503; MAAS gives up after {} s [default: {}]",
+                    service::MAAS_CLIENT_TIMEOUT.as_secs(),
                     service::DEFAULT_TIMEOUT.as_secs()
                 )),
         )

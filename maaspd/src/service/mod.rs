@@ -47,7 +47,8 @@ pub struct Options {
     pub socket: PathBuf,
     /// How many actions may run at once; further requests wait their turn.
     pub workers: usize,
-    /// How long one action may take before the request is answered 503.
+    /// How long a request may take, its wait for a worker included, before it is
+    /// answered 503; keep it under [`MAAS_CLIENT_TIMEOUT`] (see [`DEFAULT_TIMEOUT`]).
     pub timeout: Duration,
     /// How long a connection may stay idle between requests before the service closes
     /// it.
@@ -76,12 +77,26 @@ pub const SOCKET_DIRECTORY: &str = "/run/maas/power-drivers";
 /// ```
 pub const DEFAULT_WORKERS: usize = 256;
 
-/// MAAS's client gives up on a request after 10 s.
+/// How long MAAS's agent waits for an answer (its socket client's timeout) before it
+/// gives up on a request with its own bare timeout error.
 ///
 /// ```
-/// assert_eq!(maaspd::service::DEFAULT_TIMEOUT.as_secs(), 10);
+/// assert_eq!(maaspd::service::MAAS_CLIENT_TIMEOUT.as_secs(), 10);
 /// ```
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const MAAS_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A request's deadline, by default: 2 s under [`MAAS_CLIENT_TIMEOUT`], so that MAAS
+/// reads the service's 503 and its reason ("timed out after 8 s") rather than giving up
+/// first. The agent's clock starts before the service's (it connects and sends first) and
+/// runs until the answer is read, on a rack controller that may be busy. A longer
+/// `--timeout` is allowed, with a warning at start.
+///
+/// ```
+/// use maaspd::service::{DEFAULT_TIMEOUT, MAAS_CLIENT_TIMEOUT};
+/// assert_eq!(DEFAULT_TIMEOUT.as_secs(), 8);
+/// assert!(DEFAULT_TIMEOUT < MAAS_CLIENT_TIMEOUT);
+/// ```
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// How long an idle connection stays open, by default. MAAS's agent never sends a second
 /// request on a connection, nor closes one: its connections are closed by the service.
@@ -101,7 +116,7 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Options {
     /// The defaults for driver `D`: `/run/maas/power-drivers/NAME.sock`, 256 workers,
-    /// a 10 s deadline, idle connections closed after 5 s, requests to be sent within
+    /// an 8 s deadline, idle connections closed after 5 s, requests to be sent within
     /// 5 s, and up to half the process's open-file limit (`ulimit -n`) in connections:
     /// the other half is left for what the driver opens to reach its BMCs.
     ///
@@ -188,6 +203,17 @@ async fn run<D: PowerDriver>(options: Options) -> io::Result<()> {
         workers: Semaphore::new(options.workers.max(1)),
         timeout: options.timeout,
     });
+    if options.timeout > DEFAULT_TIMEOUT {
+        eprintln!(
+            "{}: warning: a {} s deadline leaves MAAS too little time: its agent gives up \
+             on a request after {} s, and then reports its own timeout instead of the \
+             driver's answer; {} s or less leaves room for the answer",
+            D::NAME,
+            options.timeout.as_secs_f64(),
+            MAAS_CLIENT_TIMEOUT.as_secs(),
+            DEFAULT_TIMEOUT.as_secs()
+        );
+    }
     let settings = connections::Settings {
         driver: D::NAME,
         timeouts: activity::Timeouts {
