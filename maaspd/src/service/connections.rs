@@ -97,18 +97,15 @@ async fn next_connection(
     settings: &Settings,
 ) -> io::Result<UnixStream> {
     loop {
-        if open.len() >= settings.max_connections {
-            match open.evict_longest_idle() {
-                Some(evicted) => open.closed(evicted).await,
-                // Every connection is making or handing over an answer, which ends
-                // within its deadline: the first to go idle makes room. Meanwhile new
-                // clients wait in the listener's backlog, as requests wait for a worker.
-                None => open.changed().await,
-            }
-            continue;
-        }
         match listener.accept().await {
-            Ok((stream, _)) => return Ok(stream),
+            Ok((stream, _)) => {
+                // Room is made for a client that came, never ahead of one: a connection
+                // just accepted looks idle until its task reads its request.
+                while open.len() >= settings.max_connections {
+                    make_room(open).await;
+                }
+                return Ok(stream);
+            }
             Err(error) if descriptors::exhausted(&error) => {
                 if let Some(evicted) = open.evict_longest_idle() {
                     open.closed(evicted).await;
@@ -139,6 +136,17 @@ async fn next_connection(
                 ) => {}
             Err(error) => return Err(error),
         }
+    }
+}
+
+/// Closes the connection idle longest and waits until it is closed; when every
+/// connection is making or handing over an answer, which ends within its deadline, waits
+/// for the first to go idle or close instead. Meanwhile new clients wait in the
+/// listener's backlog, as requests wait for a worker.
+async fn make_room(open: &OpenConnections) {
+    match open.evict_longest_idle() {
+        Some(evicted) => open.closed(evicted).await,
+        None => open.changed().await,
     }
 }
 
