@@ -181,6 +181,54 @@ fn out_of_descriptors_the_longest_idle_connection_makes_room() {
     );
 }
 
+/// `clients` queries at once, each on its own connection, each action taking 300 ms;
+/// every connection is held until all are answered, as MAAS's agent holds them.
+fn burst(server: &Server, clients: usize) {
+    let answers: Vec<(usize, std::io::Result<Response>, UnixStream)> = std::thread::scope(
+        |scope| {
+            let threads: Vec<_> = (0..clients)
+                .map(|index| {
+                    scope.spawn(move || {
+                        let mut stream = connect(server.socket());
+                        let body = format!(
+                            r#"{{"system_id": "burst-{index}", "context": {{"machines": 1, "delay_ms": 300}}}}"#
+                        );
+                        let request = keep_alive_request_bytes("POST", "/query", body.as_bytes());
+                        (index, exchange(&mut stream, &request), stream)
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|thread| thread.join().unwrap())
+                .collect()
+        },
+    );
+    for (index, answer, _held) in &answers {
+        match answer {
+            Ok(response) => assert_eq!(response.status, 200, "client {index}: {response:?}"),
+            Err(error) => panic!(
+                "client {index}: {error}; the service's log ends:\n{}",
+                tail(&server.stderr())
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_burst_beyond_the_descriptor_limit_is_answered_in_full() {
+    // 20 descriptors leave room for about 8 connections at once, for 40 clients at once:
+    // connections whose request is on its way are never the ones closed for room.
+    let server = Server::start_limited(&chassis(), &["--max-connections", "1000", "-vv"], 20);
+    burst(&server, 40);
+}
+
+#[test]
+fn a_burst_beyond_the_cap_is_answered_in_full() {
+    let server = Server::start(&chassis(), &["--max-connections", "4"]);
+    burst(&server, 40);
+}
+
 // 2. Many idle connections.
 
 /// Raises this process's soft limit on open files to at least `wanted`, within the hard

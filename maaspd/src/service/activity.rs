@@ -17,8 +17,13 @@ use tokio::time::Instant;
 /// Where a connection is in the cycle of request and answer, and since when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
-    /// No request under way: the last answer was handed to the socket (or the connection
-    /// opened) at `since`.
+    /// Accepted at `since`, and not yet read from: its request may be waiting in the
+    /// socket, so it is not idle yet.
+    Opened { since: Instant },
+    /// Opened at `since`, read from, and nothing came yet: its client may be about to
+    /// send (see [`EVICTION_GRACE`]).
+    Silent { since: Instant },
+    /// No request under way since the last answer was handed to the socket, at `since`.
     Idle { since: Instant },
     /// The first bytes of a request arrived at `since`; the request is not whole yet.
     Receiving { since: Instant },
@@ -27,6 +32,26 @@ pub(super) enum Phase {
     /// The answer was made at `since` and is not all handed to the socket yet.
     Answering { since: Instant },
 }
+
+impl Phase {
+    /// The phase in a word or two, for the log.
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Phase::Opened { .. } => "new",
+            Phase::Silent { .. } => "silent",
+            Phase::Idle { .. } => "idle",
+            Phase::Receiving { .. } => "receiving a request",
+            Phase::Handling => "handling a request",
+            Phase::Answering { .. } => "answering",
+        }
+    }
+}
+
+/// How long a connection that has sent nothing yet, or is in the middle of sending a
+/// request, is spared when the connection loop needs room: its client may be about to
+/// send, or sending, and closing it would lose a request. Past it, the connection is
+/// taken as stalled.
+pub(super) const EVICTION_GRACE: Duration = Duration::from_secs(1);
 
 /// How long a connection may stay in a phase where the service waits for its client.
 #[derive(Debug, Clone, Copy)]
@@ -43,18 +68,18 @@ pub(super) struct Timeouts {
 #[derive(Debug)]
 pub(super) struct Activity {
     phase: Mutex<Phase>,
-    /// Told when this connection goes idle: the connection loop, waiting for room while
-    /// every connection was busy, may now close this one.
-    gone_idle: Arc<Notify>,
+    /// Told when this connection goes idle, or is first read from: the connection loop,
+    /// waiting for room while no connection could be closed, may now close this one.
+    changed: Arc<Notify>,
 }
 
 impl Activity {
-    pub(super) fn new(gone_idle: Arc<Notify>) -> Activity {
+    pub(super) fn new(changed: Arc<Notify>) -> Activity {
         Activity {
-            phase: Mutex::new(Phase::Idle {
+            phase: Mutex::new(Phase::Opened {
                 since: Instant::now(),
             }),
-            gone_idle,
+            changed,
         }
     }
 
@@ -66,18 +91,30 @@ impl Activity {
     /// phase where the client has the next move.
     pub(super) fn deadline(&self, timeouts: Timeouts) -> Option<Instant> {
         match self.phase() {
-            Phase::Idle { since } => Some(since + timeouts.idle),
+            Phase::Opened { since } | Phase::Silent { since } | Phase::Idle { since } => {
+                Some(since + timeouts.idle)
+            }
             Phase::Receiving { since } | Phase::Answering { since } => Some(since + timeouts.read),
             Phase::Handling => None,
         }
     }
 
-    fn bytes_arrived(&self) {
+    /// A read on the socket brought `bytes` (none: nothing waiting, or the end).
+    fn read(&self, bytes: usize) {
         let mut phase = self.lock();
-        if let Phase::Idle { .. } = *phase {
-            *phase = Phase::Receiving {
-                since: Instant::now(),
-            };
+        let first = matches!(*phase, Phase::Opened { .. });
+        match *phase {
+            Phase::Opened { .. } | Phase::Silent { .. } | Phase::Idle { .. } if bytes > 0 => {
+                *phase = Phase::Receiving {
+                    since: Instant::now(),
+                };
+            }
+            Phase::Opened { since } => *phase = Phase::Silent { since },
+            _ => {}
+        }
+        drop(phase);
+        if first {
+            self.changed.notify_one();
         }
     }
 
@@ -98,7 +135,7 @@ impl Activity {
                 since: Instant::now(),
             };
             drop(phase);
-            self.gone_idle.notify_one();
+            self.changed.notify_one();
         }
     }
 
@@ -110,8 +147,8 @@ impl Activity {
     }
 }
 
-/// A connection's socket, telling its [`Activity`] when a request begins to arrive and
-/// when an answer has been handed over.
+/// A connection's socket, telling its [`Activity`] when it is first read from, when a
+/// request begins to arrive, and when an answer has been handed over.
 pub(super) struct Stream<S> {
     inner: S,
     activity: Arc<Activity>,
@@ -131,8 +168,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for Stream<S> {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.bytes_arrived();
+        if !matches!(polled, Poll::Ready(Err(_))) {
+            self.activity.read(buf.filled().len() - before);
         }
         polled
     }
@@ -306,11 +343,21 @@ pub(super) mod testing {
         let (client, mut stream) = pair(activity);
         send(&client, &mut stream, b"G").await;
     }
+
+    /// Reads from a new connection with nothing waiting: it is silent.
+    pub(in crate::service) fn find_nothing(activity: &Arc<Activity>) {
+        let (_client, mut stream) = pair(activity);
+        let mut buf = [0; 8];
+        let mut read = ReadBuf::new(&mut buf);
+        let waker = std::task::Waker::noop();
+        let polled = Pin::new(&mut stream).poll_read(&mut Context::from_waker(waker), &mut read);
+        assert!(polled.is_pending());
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{flush, pair, send};
+    use super::testing::{find_nothing, flush, pair, send};
     use super::*;
 
     use axum::body::Body as AxumBody;
@@ -322,10 +369,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_and_its_answer_go_round_the_phases() {
-        let gone_idle = Arc::new(Notify::new());
-        let activity = Arc::new(Activity::new(gone_idle.clone()));
-        let Phase::Idle { since: opened } = activity.phase() else {
-            panic!("a new connection is idle: {:?}", activity.phase());
+        let changed = Arc::new(Notify::new());
+        let activity = Arc::new(Activity::new(changed.clone()));
+        let Phase::Opened { since: opened } = activity.phase() else {
+            panic!("a new connection is opened: {:?}", activity.phase());
         };
         assert_eq!(activity.deadline(TIMEOUTS), Some(opened + TIMEOUTS.idle));
 
@@ -357,12 +404,26 @@ mod tests {
         };
         assert_eq!(activity.deadline(TIMEOUTS), Some(answered + TIMEOUTS.read));
 
+        // The connection loop, if it waits for room, hears of it (its first read too).
+        tokio::time::timeout(Duration::from_secs(5), changed.notified())
+            .await
+            .expect("the first read is told");
         flush(&mut server).await;
         assert!(matches!(activity.phase(), Phase::Idle { since } if since >= answered));
-        // The connection loop, if it waits for room, hears of it.
-        tokio::time::timeout(Duration::from_secs(5), gone_idle.notified())
+        tokio::time::timeout(Duration::from_secs(5), changed.notified())
             .await
             .expect("going idle is told");
+    }
+
+    #[tokio::test]
+    async fn a_new_connection_with_nothing_to_read_is_silent_since_it_opened() {
+        let activity = Arc::new(Activity::new(Arc::new(Notify::new())));
+        let Phase::Opened { since } = activity.phase() else {
+            panic!("{:?}", activity.phase());
+        };
+        find_nothing(&activity);
+        assert_eq!(activity.phase(), Phase::Silent { since });
+        assert_eq!(activity.deadline(TIMEOUTS), Some(since + TIMEOUTS.idle));
     }
 
     #[tokio::test]

@@ -27,8 +27,8 @@ pub(super) enum Ending {
     Finished(hyper::Result<()>),
     /// It stayed idle, or half-way through a request or an answer, past its timeout.
     TimedOut(Phase),
-    /// The connection loop closed it to make room.
-    Evicted,
+    /// The connection loop closed it to make room, in this phase.
+    Evicted(Phase),
     /// The service is stopping and the connection had no request under way.
     Stopped,
 }
@@ -80,8 +80,9 @@ pub(super) async fn serve(
             return Poll::Ready(Ending::Finished(result));
         }
         // hyper keeps waiting on a connection that never sent a request: no answer is
-        // owed on an idle connection, so it is closed here.
-        if draining && matches!(activity.phase(), Phase::Idle { .. }) {
+        // owed on an idle connection, so it is closed here. A new one is served first:
+        // it was accepted before the service began to stop.
+        if draining && matches!(activity.phase(), Phase::Silent { .. } | Phase::Idle { .. }) {
             return Poll::Ready(Ending::Stopped);
         }
         if let Some(receiver) = evict.as_mut()
@@ -90,7 +91,7 @@ pub(super) async fn serve(
             evict = None;
             // An error is the table dropping its end: no eviction.
             if result.is_ok() {
-                return Poll::Ready(Ending::Evicted);
+                return Poll::Ready(Ending::Evicted(activity.phase()));
             }
         }
         if let Some(deadline) = activity.deadline(timeouts) {

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use super::activity::Timeouts;
 use super::connection::{self, Closers, Ending};
 use super::descriptors::{self, Spare};
-use super::open_connections::OpenConnections;
+use super::open_connections::{Eviction, OpenConnections};
 
 /// How the loop treats connections.
 #[derive(Debug, Clone, Copy)]
@@ -99,27 +99,25 @@ async fn next_connection(
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                // Room is made for a client that came, never ahead of one: a connection
-                // just accepted looks idle until its task reads its request.
+                // Room is made for a client that came, never ahead of one.
                 while open.len() >= settings.max_connections {
                     make_room(open).await;
                 }
                 return Ok(stream);
             }
             Err(error) if descriptors::exhausted(&error) => {
-                if let Some(evicted) = open.evict_longest_idle() {
-                    open.closed(evicted).await;
+                if open.len() > 0 {
+                    make_room(open).await;
                 } else if spare.refuse_one(listener).await {
                     eprintln!(
                         "{}: refused a connection: no file descriptor left ({error}), and \
-                         each of the {} connections open is in the middle of a request",
+                         no connection to close: the driver's actions hold them all",
                         settings.driver,
-                        open.len()
                     );
                 } else {
                     // The driver's actions hold every descriptor, even the spare one:
-                    // nothing to close, and the listener stays ready. Wait for a
-                    // connection to go idle, or for an action to let go of one.
+                    // no connection to close, and the listener stays ready. Nothing
+                    // tells when an action lets go of one: look again shortly.
                     tokio::select! {
                         () = open.changed() => {}
                         () = tokio::time::sleep(OUT_OF_DESCRIPTORS_PAUSE) => {}
@@ -139,18 +137,22 @@ async fn next_connection(
     }
 }
 
-/// Closes the connection idle longest and waits until it is closed; when every
-/// connection is making or handing over an answer, which ends within its deadline, waits
-/// for the first to go idle or close instead. Meanwhile new clients wait in the
+/// Closes the connection idle longest and waits until it is closed. When none can be
+/// closed (each is new, or making or handing over an answer, which ends within its
+/// deadline), waits for the first to change instead. Meanwhile new clients wait in the
 /// listener's backlog, as requests wait for a worker.
 async fn make_room(open: &OpenConnections) {
     match open.evict_longest_idle() {
-        Some(evicted) => open.closed(evicted).await,
-        None => open.changed().await,
+        Eviction::Closing(evicted) => open.closed(evicted).await,
+        Eviction::NotBefore(spared_until) => tokio::select! {
+            () = open.changed() => {}
+            () = tokio::time::sleep_until(spared_until) => {}
+        },
+        Eviction::Nothing => open.changed().await,
     }
 }
 
-/// How long the loop waits for a descriptor when the driver holds all of them.
+/// How long the loop waits for a descriptor when the driver's actions hold all of them.
 const OUT_OF_DESCRIPTORS_PAUSE: Duration = Duration::from_millis(100);
 
 fn describe(ending: &Ending, timeouts: Timeouts) -> String {
@@ -158,18 +160,21 @@ fn describe(ending: &Ending, timeouts: Timeouts) -> String {
     match ending {
         Ending::Finished(Ok(())) => "done".into(),
         Ending::Finished(Err(error)) => error.to_string(),
-        Ending::TimedOut(Phase::Idle { .. }) => {
+        Ending::TimedOut(Phase::Opened { .. } | Phase::Silent { .. } | Phase::Idle { .. }) => {
             format!("idle for {} s", timeouts.idle.as_secs_f64())
         }
         Ending::TimedOut(Phase::Receiving { .. }) => format!(
             "the request was not whole after {} s",
             timeouts.read.as_secs_f64()
         ),
-        Ending::TimedOut(phase) => format!(
-            "the answer was not taken within {} s ({phase:?})",
+        Ending::TimedOut(_) => format!(
+            "the answer was not taken within {} s",
             timeouts.read.as_secs_f64()
         ),
-        Ending::Evicted => "closed to make room for a new connection".into(),
+        Ending::Evicted(phase) => format!(
+            "closed to make room for a new connection ({})",
+            phase.name()
+        ),
         Ending::Stopped => "the service is stopping".into(),
     }
 }

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
 
-use super::activity::{Activity, Phase};
+use super::activity::{Activity, EVICTION_GRACE, Phase};
 
 /// The connections being served.
 #[derive(Debug, Default)]
 pub(super) struct OpenConnections {
     entries: Mutex<Entries>,
-    /// Told when a connection closes or goes idle.
+    /// Told when a connection closes, goes idle, or is first read from.
     changed: Arc<Notify>,
 }
 
@@ -41,6 +42,18 @@ pub(super) struct Admission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Evicted(u64);
 
+/// What [`OpenConnections::evict_longest_idle`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Eviction {
+    /// Told this connection to close.
+    Closing(Evicted),
+    /// None could be closed now; a silent one can from then on.
+    NotBefore(Instant),
+    /// None could be closed: each is new, or making or handing over an answer (which
+    /// ends within its deadline).
+    Nothing,
+}
+
 impl OpenConnections {
     /// Counts a new connection in: its place, its activity, and what tells it to close.
     pub(super) fn admit(self: &Arc<Self>) -> (Admission, Arc<Activity>, oneshot::Receiver<()>) {
@@ -67,25 +80,44 @@ impl OpenConnections {
         self.lock().by_id.len()
     }
 
-    /// Tells the connection idle longest to close or, when none is idle, the one that
-    /// has been receiving its request longest; `None` when every connection is making or
-    /// handing over an answer (each ends within its deadline).
-    pub(super) fn evict_longest_idle(&self) -> Option<Evicted> {
+    /// Tells the connection idle longest to close (a silent one counts once spared for
+    /// [`EVICTION_GRACE`]) or, when none is idle, the one that has been receiving its
+    /// request longest, once spared as long.
+    pub(super) fn evict_longest_idle(&self) -> Eviction {
+        let now = Instant::now();
+        let mut spared_until: Option<Instant> = None;
+        let mut spare = |since: Instant| {
+            let until = since + EVICTION_GRACE;
+            spared_until = Some(spared_until.map_or(until, |earliest| earliest.min(until)));
+            None
+        };
         let mut entries = self.lock();
-        let (&id, _) = entries
+        let longest = entries
             .by_id
             .iter()
             .filter(|(_, entry)| entry.evict.is_some())
-            .filter_map(|(id, entry)| match entry.activity.phase() {
+            .filter_map(|(&id, entry)| match entry.activity.phase() {
                 Phase::Idle { since } => Some((id, (0, since))),
-                Phase::Receiving { since } => Some((id, (1, since))),
-                Phase::Handling | Phase::Answering { .. } => None,
+                Phase::Silent { since } if since + EVICTION_GRACE <= now => Some((id, (0, since))),
+                Phase::Receiving { since } if since + EVICTION_GRACE <= now => {
+                    Some((id, (1, since)))
+                }
+                Phase::Silent { since } | Phase::Receiving { since } => spare(since),
+                Phase::Opened { .. } | Phase::Handling | Phase::Answering { .. } => None,
             })
-            .min_by_key(|&(_, rank)| rank)?;
-        let entry = entries.by_id.get_mut(&id)?;
-        // A connection that already ended is as good: its place is given back.
-        let _ = entry.evict.take()?.send(());
-        Some(Evicted(id))
+            .min_by_key(|&(_, rank)| rank);
+        let Some((id, _)) = longest else {
+            return spared_until.map_or(Eviction::Nothing, Eviction::NotBefore);
+        };
+        if let Some(evict) = entries
+            .by_id
+            .get_mut(&id)
+            .and_then(|entry| entry.evict.take())
+        {
+            // A connection that already ended is as good: its place is being given back.
+            let _ = evict.send(());
+        }
+        Eviction::Closing(Evicted(id))
     }
 
     /// Waits until the evicted connection has closed its socket.
@@ -99,8 +131,8 @@ impl OpenConnections {
         }
     }
 
-    /// Waits until a connection closes or goes idle (or returns at once if one did since
-    /// the last wait).
+    /// Waits until a connection closes, goes idle, or is first read from (or returns at
+    /// once if one did since the last wait).
     pub(super) async fn changed(&self) {
         self.changed.notified().await;
     }
@@ -140,39 +172,80 @@ mod tests {
 
     use axum::body::Body;
 
-    use crate::service::activity::RequestBody;
-    use crate::service::activity::testing::begin_request;
+    use crate::service::activity::testing::{begin_request, find_nothing, flush, pair, send};
+    use crate::service::activity::{AnswerBody, RequestBody};
+
+    /// A connection that has answered a request.
+    async fn answered(table: &Arc<OpenConnections>) -> (Admission, oneshot::Receiver<()>) {
+        let (admission, activity, evicted) = table.admit();
+        let (client, mut stream) = pair(&activity);
+        send(&client, &mut stream, b"GET").await;
+        drop(RequestBody::new(Body::empty(), activity.clone()));
+        drop(AnswerBody::new(Body::empty(), activity));
+        flush(&mut stream).await;
+        (admission, evicted)
+    }
 
     #[tokio::test]
-    async fn evicts_the_longest_idle_then_the_longest_receiving_never_the_busy() {
+    async fn evicts_the_longest_idle_then_the_longest_receiving_never_the_busy_or_new() {
         let table = Arc::new(OpenConnections::default());
         let (_busy, busy, _) = table.admit();
         let (_receiving, receiving, mut receiving_evicted) = table.admit();
+        let (_older, mut older_evicted) = answered(&table).await;
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let (_older, _, mut older_evicted) = table.admit();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        let (_newer, _, mut newer_evicted) = table.admit();
+        let (_newer, mut newer_evicted) = answered(&table).await;
+        let (_new, _, mut new_evicted) = table.admit();
+        let (_silent, silent, mut silent_evicted) = table.admit();
         let _request = RequestBody::new(Body::empty(), busy);
         begin_request(&receiving).await;
-        assert_eq!(table.len(), 4);
+        find_nothing(&silent);
+        assert_eq!(table.len(), 6);
 
-        assert!(table.evict_longest_idle().is_some());
+        assert!(matches!(table.evict_longest_idle(), Eviction::Closing(_)));
         assert_eq!(older_evicted.try_recv(), Ok(()));
         assert!(newer_evicted.try_recv().is_err());
-        assert!(table.evict_longest_idle().is_some());
+        assert!(matches!(table.evict_longest_idle(), Eviction::Closing(_)));
         assert_eq!(newer_evicted.try_recv(), Ok(()));
-        assert!(table.evict_longest_idle().is_some());
+        // The busy connection and the new one are never told to close, the silent and
+        // the receiving ones not before their grace; each is told once.
+        let Eviction::NotBefore(until) = table.evict_longest_idle() else {
+            panic!("the silent and receiving connections are spared");
+        };
+        assert!(until > Instant::now());
+        assert!(silent_evicted.try_recv().is_err());
+        assert!(receiving_evicted.try_recv().is_err());
+        assert!(new_evicted.try_recv().is_err());
+        // Past their grace, they are taken as stalled: the silent one first.
+        tokio::time::sleep(EVICTION_GRACE).await;
+        assert!(matches!(table.evict_longest_idle(), Eviction::Closing(_)));
+        assert_eq!(silent_evicted.try_recv(), Ok(()));
+        assert!(matches!(table.evict_longest_idle(), Eviction::Closing(_)));
         assert_eq!(receiving_evicted.try_recv(), Ok(()));
-        // The busy connection is never told to close; each is told once.
-        assert_eq!(table.evict_longest_idle(), None);
-        assert_eq!(table.len(), 4);
+        assert_eq!(table.evict_longest_idle(), Eviction::Nothing);
+        assert_eq!(table.len(), 6);
+    }
+
+    #[tokio::test]
+    async fn a_silent_connection_is_evicted_after_its_grace() {
+        let table = Arc::new(OpenConnections::default());
+        let (_silent, silent, mut evicted) = table.admit();
+        find_nothing(&silent);
+        let Eviction::NotBefore(until) = table.evict_longest_idle() else {
+            panic!("spared at first");
+        };
+        tokio::time::sleep_until(until).await;
+        assert!(matches!(table.evict_longest_idle(), Eviction::Closing(_)));
+        assert_eq!(evicted.try_recv(), Ok(()));
+        assert_eq!(table.evict_longest_idle(), Eviction::Nothing);
     }
 
     #[tokio::test]
     async fn an_evicted_connection_is_closed_when_its_admission_is_dropped() {
         let table = Arc::new(OpenConnections::default());
-        let (admission, _, evicted) = table.admit();
-        let victim = table.evict_longest_idle().expect("an idle connection");
+        let (admission, evicted) = answered(&table).await;
+        let Eviction::Closing(victim) = table.evict_longest_idle() else {
+            panic!("an idle connection is evicted");
+        };
         let closing = tokio::spawn(async move {
             evicted.await.expect("told to close");
             drop(admission);
