@@ -4,14 +4,23 @@
 //!
 //! ```text
 //! service_load --socket PATH [--path /query] [--body JSON] [--expect TEXT]
-//!              [--concurrency C] (--requests N | --duration SECONDS) [--keep-alive]
+//!              [--concurrency C] (--requests N | --duration SECONDS)
+//!              [--keep-alive | --never-close] [--hold N] [--linger SECONDS]
+//!              [--server-pid PID]
 //! ```
 //!
 //! Each of the C threads opens its own connection: with `--keep-alive` one for all its
 //! requests (HTTP/1.1 persistent connections), otherwise one per request
-//! (`Connection: close`), as a client without a pool would. The clock starts when every
-//! thread is ready and stops when the last response has arrived. A response counts as
-//! ok when its status is 200 and its body contains `--expect`.
+//! (`Connection: close`), as a client without a pool would. With `--never-close`, one
+//! per request that the client never closes, as MAAS's agent does (a new Go transport
+//! per request): a connection is dropped only once the server has closed it. With
+//! `--hold N`, N connections are opened first, each left open after one request, and
+//! held until the end. The clock starts when every thread is ready and stops when the
+//! last response has arrived. A response counts as ok when its status is 200 and its
+//! body contains `--expect`. With `--linger`, the never-closed connections are kept that
+//! long after the clock stops (those the server closes are dropped), and how many the
+//! server left open is reported; `--server-pid` adds the server's open descriptors
+//! (`/proc/PID/fd`) when the clock stops and after the linger.
 //!
 //! `cargo bench --bench service_load -- --socket ...` runs it too (the `--bench` cargo
 //! adds is ignored).
@@ -36,10 +45,15 @@ struct Options {
     requests: Option<usize>,
     duration: Option<Duration>,
     keep_alive: bool,
+    never_close: bool,
+    hold: usize,
+    linger: Duration,
+    server_pid: Option<u32>,
 }
 
 const USAGE: &str = "usage: service_load --socket PATH [--path /query] [--body JSON] \
-[--expect TEXT] [--concurrency C] (--requests N | --duration SECONDS) [--keep-alive]";
+[--expect TEXT] [--concurrency C] (--requests N | --duration SECONDS) \
+[--keep-alive | --never-close] [--hold N] [--linger SECONDS] [--server-pid PID]";
 
 fn options() -> Result<Options, String> {
     let mut options = Options {
@@ -51,6 +65,10 @@ fn options() -> Result<Options, String> {
         requests: None,
         duration: None,
         keep_alive: false,
+        never_close: false,
+        hold: 0,
+        linger: Duration::ZERO,
+        server_pid: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -62,13 +80,18 @@ fn options() -> Result<Options, String> {
             "--expect" => options.expect = value()?,
             "--concurrency" => options.concurrency = number(&value()?)?,
             "--requests" => options.requests = Some(number(&value()?)?),
-            "--duration" => {
-                let seconds: f64 = value()?
-                    .parse()
-                    .map_err(|_| "--duration takes seconds".to_owned())?;
-                options.duration = Some(Duration::from_secs_f64(seconds));
+            "--duration" => options.duration = Some(seconds(&arg, &value()?)?),
+            "--linger" => options.linger = seconds(&arg, &value()?)?,
+            "--server-pid" => {
+                options.server_pid = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--server-pid takes a process id".to_owned())?,
+                );
             }
             "--keep-alive" => options.keep_alive = true,
+            "--never-close" => options.never_close = true,
+            "--hold" => options.hold = number(&value()?)?,
             // Added by `cargo bench`.
             "--bench" => {}
             _ => return Err(format!("unknown argument {arg}\n{USAGE}")),
@@ -80,10 +103,22 @@ fn options() -> Result<Options, String> {
     if options.requests.is_some() == options.duration.is_some() {
         return Err(format!("give one of --requests and --duration\n{USAGE}"));
     }
+    if options.keep_alive && options.never_close {
+        return Err(format!(
+            "--keep-alive and --never-close exclude each other\n{USAGE}"
+        ));
+    }
     if options.concurrency == 0 {
         return Err("--concurrency must be at least 1".into());
     }
     Ok(options)
+}
+
+fn seconds(arg: &str, text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or(format!("{arg} takes seconds"))
 }
 
 fn number(text: &str) -> Result<usize, String> {
@@ -97,6 +132,10 @@ struct Tally {
     latencies: Vec<Duration>,
     errors: usize,
     first_error: Option<String>,
+    /// With `--never-close`: the most connections the thread held open at once.
+    held_max: usize,
+    /// With `--never-close`: the connections still open when the clock stopped.
+    abandoned: Vec<UnixStream>,
 }
 
 impl Tally {
@@ -163,14 +202,16 @@ impl Connection {
     }
 }
 
-fn request_bytes(options: &Options) -> Vec<u8> {
-    let connection = if options.keep_alive {
-        "keep-alive"
-    } else {
-        "close"
+/// The request: with `Connection: close` unless the connection is to stay open; Go's
+/// client, like MAAS's agent, sends no `Connection` header at all.
+fn request_bytes(options: &Options, close: bool) -> Vec<u8> {
+    let connection = match (close, options.keep_alive) {
+        (true, _) => "Connection: close\r\n",
+        (false, true) => "Connection: keep-alive\r\n",
+        (false, false) => "",
     };
     format!(
-        "POST {} HTTP/1.1\r\nHost: localhost\r\nConnection: {connection}\r\n\
+        "POST {} HTTP/1.1\r\nHost: localhost\r\n{connection}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
         options.path,
         options.body.len(),
@@ -179,10 +220,60 @@ fn request_bytes(options: &Options) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Connections left open by their client, dropped once the server closes them, as Go's
+/// transport does when an idle connection reads an end of file.
+#[derive(Default)]
+struct Abandoned(Vec<UnixStream>);
+
+impl Abandoned {
+    fn keep(&mut self, connection: Connection) {
+        let stream = connection.reader.into_inner();
+        if stream.set_nonblocking(true).is_ok() {
+            self.0.push(stream);
+        }
+        self.drop_closed();
+    }
+
+    fn drop_closed(&mut self) {
+        self.0.retain(still_open);
+    }
+}
+
+/// Whether the server keeps `stream` (non-blocking) open: nothing to read, no end of
+/// file.
+fn still_open(stream: &UnixStream) -> bool {
+    matches!(
+        (&*stream).read(&mut [0u8; 1]),
+        Err(error) if error.kind() == ErrorKind::WouldBlock
+    )
+}
+
+/// How many descriptors process `pid` has open.
+fn open_descriptors(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+/// Opens `count` connections, each left open after one answered request.
+fn hold(options: &Options, count: usize) -> Result<Vec<Connection>, String> {
+    let request = request_bytes(options, false);
+    (0..count)
+        .map(|index| {
+            let mut connection = Connection::open(options)
+                .map_err(|error| format!("held connection {index}: connect: {error}"))?;
+            match connection.exchange(&request) {
+                Ok((200, _)) => Ok(connection),
+                Ok((status, _)) => Err(format!("held connection {index}: status {status}")),
+                Err(error) => Err(format!("held connection {index}: {error}")),
+            }
+        })
+        .collect()
+}
+
 /// One thread's share: `count` requests, or requests for `--duration`.
 fn worker(options: &Options, count: Option<usize>, start: &Barrier) -> Tally {
-    let request = request_bytes(options);
+    let request = request_bytes(options, !options.keep_alive && !options.never_close);
     let mut tally = Tally::default();
+    let mut abandoned = Abandoned::default();
     // A persistent connection is opened before the clock starts.
     let mut persistent = if options.keep_alive {
         match Connection::open(options) {
@@ -209,6 +300,12 @@ fn worker(options: &Options, count: Option<usize>, start: &Barrier) -> Tally {
         let began = Instant::now();
         let result = match &mut persistent {
             Some(connection) => connection.exchange(&request),
+            None if options.never_close => Connection::open(options).and_then(|mut once| {
+                let result = once.exchange(&request);
+                abandoned.keep(once);
+                tally.held_max = tally.held_max.max(abandoned.0.len());
+                result
+            }),
             None => Connection::open(options).and_then(|mut once| once.exchange(&request)),
         };
         match result {
@@ -234,6 +331,7 @@ fn worker(options: &Options, count: Option<usize>, start: &Barrier) -> Tally {
             }
         }
     }
+    tally.abandoned = abandoned.0;
     tally
 }
 
@@ -279,6 +377,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let held = match hold(&options, options.hold) {
+        Ok(held) => held,
+        Err(message) => {
+            eprintln!("service_load: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let threads = options.concurrency;
     let start = Arc::new(Barrier::new(threads + 1));
     let handles: Vec<_> = (0..threads)
@@ -298,15 +403,35 @@ fn main() -> ExitCode {
     start.wait();
     let began = Instant::now();
     let mut total = Tally::default();
+    let mut abandoned = Abandoned::default();
     for handle in handles {
         let tally = handle.join().expect("a client thread panicked");
         total.latencies.extend(tally.latencies);
         total.errors += tally.errors;
+        total.held_max += tally.held_max;
+        abandoned.0.extend(tally.abandoned);
         if let Some(message) = tally.first_error {
             total.first_error.get_or_insert(message);
         }
     }
     let wall = began.elapsed().as_secs_f64();
+    let server_fds_at_end = options.server_pid.and_then(open_descriptors);
+    // Still open: the server kept every held connection.
+    let held_still_open = held
+        .iter()
+        .filter(|connection| {
+            let stream = connection.reader.get_ref();
+            stream.set_nonblocking(true).is_ok() && still_open(stream)
+        })
+        .count();
+    let lingered = Instant::now();
+    while lingered.elapsed() < options.linger {
+        thread::sleep(Duration::from_millis(100));
+        abandoned.drop_closed();
+    }
+    abandoned.drop_closed();
+    let server_fds_after_linger = options.server_pid.and_then(open_descriptors);
+    let json_count = |count: Option<usize>| count.map_or("null".to_owned(), |n| n.to_string());
     total.latencies.sort();
     let ok = total.latencies.len();
     let first_error = total
@@ -315,12 +440,23 @@ fn main() -> ExitCode {
         .map_or("null".to_owned(), json_string);
     println!(
         "{{\"requests\": {}, \"ok\": {ok}, \"errors\": {}, \"first_error\": {first_error}, \
-         \"concurrency\": {threads}, \"keep_alive\": {}, \"wall_s\": {wall:.4}, \
+         \"concurrency\": {threads}, \"keep_alive\": {}, \"never_close\": {}, \
+         \"never_closed_held_max\": {}, \"held\": {}, \"held_still_open\": {held_still_open}, \
+         \"linger_s\": {}, \"never_closed_open_after_linger\": {}, \
+         \"server_fds_at_end\": {}, \"server_fds_after_linger\": {}, \
+         \"wall_s\": {wall:.4}, \
          \"rps\": {:.1}, \"latency_ms\": {{\"min\": {:.3}, \"p50\": {:.3}, \"p90\": {:.3}, \
          \"p99\": {:.3}, \"max\": {:.3}}}}}",
         ok + total.errors,
         total.errors,
         options.keep_alive,
+        options.never_close,
+        total.held_max,
+        options.hold,
+        options.linger.as_secs_f64(),
+        abandoned.0.len(),
+        json_count(server_fds_at_end),
+        json_count(server_fds_after_linger),
         ok as f64 / wall,
         percentile(&total.latencies, 0.0),
         percentile(&total.latencies, 0.5),

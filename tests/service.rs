@@ -6,27 +6,24 @@
 
 #[path = "support/http_server.rs"]
 mod http_server;
+#[path = "support/server.rs"]
+mod server;
 mod support;
 #[path = "support/sushy.rs"]
 mod sushy;
 #[path = "support/unix_http.rs"]
 mod unix_http;
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use server::{Server, fresh_dir};
 use unix_http::{Response, get, post, post_bytes};
-
-/// How long a server may take to start listening, or to exit when told to.
-const DEADLINE: Duration = Duration::from_secs(15);
 
 /// The body limit the service announces (64 KiB).
 const MAX_BODY: usize = 64 * 1024;
@@ -37,192 +34,6 @@ fn chassis() -> PathBuf {
 
 fn abstract_driver() -> PathBuf {
     support::example("abstract")
-}
-
-/// A fresh, empty directory for one server's socket.
-fn fresh_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "maaspd-service-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    dir
-}
-
-/// A `DRIVER serve --socket PATH ...` child process, with its stderr collected line by
-/// line; killed (if still running) and its directory removed on drop.
-struct Server {
-    /// The driver's name, which starts each of its log lines.
-    name: String,
-    child: Child,
-    dir: PathBuf,
-    socket: PathBuf,
-    stderr: Arc<Mutex<String>>,
-    reader: Option<JoinHandle<()>>,
-    exited: Option<ExitStatus>,
-}
-
-impl Server {
-    /// Starts `binary serve` on `x.sock` in a fresh directory, and waits until it listens.
-    fn start(binary: &Path, args: &[&str]) -> Server {
-        let dir = fresh_dir();
-        let mut server = Server::spawn(binary, dir.join("x.sock"), dir, args);
-        server.wait_ready();
-        server
-    }
-
-    /// Starts `binary serve --socket socket ...` without waiting for anything; `dir` is
-    /// removed on drop.
-    fn spawn(binary: &Path, socket: PathBuf, dir: PathBuf, args: &[&str]) -> Server {
-        let mut child = Command::new(binary)
-            .arg("serve")
-            .arg("--socket")
-            .arg(&socket)
-            .args(args)
-            .env("RUST_BACKTRACE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let reader = {
-            let stderr = stderr.clone();
-            let mut pipe = BufReader::new(child.stderr.take().expect("piped stderr"));
-            std::thread::spawn(move || {
-                let mut line = Vec::new();
-                while let Ok(n) = pipe.read_until(b'\n', &mut line) {
-                    if n == 0 {
-                        break;
-                    }
-                    stderr
-                        .lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&line));
-                    line.clear();
-                }
-            })
-        };
-        Server {
-            name: binary.file_name().unwrap().to_string_lossy().into_owned(),
-            child,
-            dir,
-            socket,
-            stderr,
-            reader: Some(reader),
-            exited: None,
-        }
-    }
-
-    /// Waits until the server says it serves (after its socket has its mode) and a
-    /// connection goes through; a server that exits first fails the test with its stderr.
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the server's status") {
-                self.exited = Some(status);
-                self.join_reader();
-                panic!(
-                    "the server exited with {status} before listening:\n{}",
-                    self.stderr()
-                );
-            }
-            if self.stderr().contains(": serving on ") && UnixStream::connect(&self.socket).is_ok()
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not listen on {} within {DEADLINE:?}:\n{}",
-                self.socket.display(),
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn socket(&self) -> &Path {
-        &self.socket
-    }
-
-    /// Everything the server printed on stderr so far.
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// The request log so far: the lines `NAME: METHOD PATH ... -> STATUS ...`.
-    fn request_log(&self) -> Vec<String> {
-        let prefix = format!("{}: ", self.name);
-        self.stderr()
-            .lines()
-            .filter(|line| line.starts_with(&prefix) && line.contains(" -> "))
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// Polls the request log until it has `count` lines (the line is written before the
-    /// response, but read here by another thread); fails after the deadline.
-    fn wait_for_log(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let log = self.request_log();
-            if log.len() >= count || Instant::now() >= deadline {
-                return log;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Sends SIGTERM, as systemd does.
-    fn terminate(&self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -TERM {} failed", self.child.id());
-    }
-
-    /// Waits for the process to exit, within the deadline, and for its stderr to end.
-    fn wait_exit(&mut self) -> ExitStatus {
-        if let Some(status) = self.exited {
-            return status;
-        }
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the server's status") {
-                self.exited = Some(status);
-                self.join_reader();
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not exit within {DEADLINE:?}:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn join_reader(&mut self) {
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        self.join_reader();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// The rack controller whose agent sends the requests.
@@ -624,6 +435,55 @@ fn the_context_is_read_as_maas_stores_it() {
             "fixture-chassis: POST /set-boot-order system_id=node-7 -> 200 ok".to_owned(),
         ]
     );
+}
+
+#[test]
+fn the_deadline_counts_the_wait_for_a_worker() {
+    // MAAS's clock runs from the request, not from when a worker takes it up: a request
+    // that waited for a worker has that much less time to run.
+    let server = Server::start(&chassis(), &["--timeout", "2", "--workers", "1"]);
+    let socket = server.socket().to_owned();
+    let first = std::thread::spawn(move || {
+        let body = request("first", chassis_context(json!({"delay_ms": 3000})));
+        post(&socket, "/query", &body)
+    });
+    // The first request holds the only worker until its deadline, 1.8 s from now.
+    std::thread::sleep(Duration::from_millis(200));
+    let second = query(&server, "second", json!({"delay_ms": 3000}));
+    assert_reply(
+        &second,
+        503,
+        &error_body("unavailable", "timed out after 2 s", Some("connError")),
+    );
+    assert_eq!(first.join().expect("the client thread").status, 503);
+    // Answered 2 s after it arrived, of which 1.8 s waiting for the worker: not 3.8 s,
+    // as when the deadline started with the worker (room left for a loaded machine).
+    let log = server.wait_for_log(2);
+    let line = log
+        .iter()
+        .find(|line| line.contains("system_id=second"))
+        .unwrap_or_else(|| panic!("{log:?}"));
+    let took_ms: u64 = line
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(" ms)"))
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no time in {line:?}"));
+    assert!((2000..3000).contains(&took_ms), "{line}");
+}
+
+#[test]
+fn a_deadline_maas_would_not_wait_for_is_warned_of() {
+    let default = Server::start(&chassis(), &[]);
+    let stderr = default.stderr();
+    assert!(stderr.contains("workers, 8 s deadline, up to "), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+
+    let long = Server::start(&chassis(), &["--timeout", "9"]);
+    let expected = "fixture-chassis: warning: a 9 s deadline leaves MAAS too little time: its \
+                    agent gives up on a request after 10 s, and then reports its own timeout \
+                    instead of the driver's answer; 8 s or less leaves room for the answer\n";
+    assert!(long.stderr().starts_with(expected), "{}", long.stderr());
+    assert_serves(&long);
 }
 
 // 3. Bad requests, after each of which the service goes on.

@@ -1,6 +1,7 @@
 //! A tiny HTTP/1.1 client over a UNIX socket, for the service tests: one request per
 //! connection (`Connection: close`), the response read to its end and its body parsed as
-//! JSON; a raw mode sends any bytes at all, or half a request before hanging up.
+//! JSON; a raw mode sends any bytes at all, or half a request before hanging up; and
+//! requests as MAAS's agent sends them, on connections left open after the answer.
 //!
 //! Every read and write has a deadline, so a server that never answers fails the test
 //! instead of holding it.
@@ -74,6 +75,55 @@ pub fn request_bytes(method: &str, path: &str, body: Option<&[u8]>) -> Vec<u8> {
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(body.unwrap_or_default());
     bytes
+}
+
+/// The bytes of a request as MAAS's agent (Go's HTTP client) sends it: no `Connection`
+/// header, so HTTP/1.1 keeps the connection open after the answer.
+pub fn keep_alive_request_bytes(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Sends `bytes` on `stream` and reads one response, framed by its `Content-Length`,
+/// leaving the connection open.
+pub fn exchange(stream: &mut UnixStream, bytes: &[u8]) -> io::Result<Response> {
+    stream.write_all(bytes)?;
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if let Some(length) = framed_length(&received)
+            && received.len() >= length
+        {
+            return parse(&received[..length]);
+        }
+        match stream.read(&mut chunk) {
+            // Closed early: the parser says what is missing.
+            Ok(0) => return parse(&received),
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// The length of a response whose head has arrived, from its `Content-Length`.
+fn framed_length(received: &[u8]) -> Option<usize> {
+    let head_end = received
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&received[..head_end]).ok()?;
+    let length = head.split("\r\n").find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse::<usize>().ok())?
+    })?;
+    Some(head_end + 4 + length)
 }
 
 /// Sends `method path` with `body` and reads the response.

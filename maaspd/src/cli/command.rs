@@ -14,6 +14,12 @@ pub(super) const METADATA: &str = "metadata";
 pub(super) const SERVE: &str = "serve";
 pub(super) const INPUT: &str = "INPUT";
 pub(super) const TIMEOUT: &str = "timeout";
+#[cfg(feature = "service")]
+pub(super) const IDLE_TIMEOUT: &str = "idle-timeout";
+#[cfg(feature = "service")]
+pub(super) const READ_TIMEOUT: &str = "read-timeout";
+#[cfg(feature = "service")]
+pub(super) const MAX_CONNECTIONS: &str = "max-connections";
 pub(super) const VERBOSE: &str = "verbose";
 
 /// The command line of driver `D`: `schema`, `metadata`, one subcommand per action (the
@@ -66,7 +72,7 @@ pub(crate) fn command<D: PowerDriver>() -> Command {
 #[cfg(feature = "service")]
 fn serve<D: PowerDriver>() -> Command {
     use crate::service;
-    let socket = service::Options::for_driver::<D>().socket;
+    let defaults = service::Options::for_driver::<D>();
     Command::new(SERVE)
         .about("Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM")
         .arg(
@@ -76,7 +82,7 @@ fn serve<D: PowerDriver>() -> Command {
                 .value_parser(value_parser!(PathBuf))
                 .help(format!(
                     "The socket to listen on, unless systemd passes one [default: {}]",
-                    socket.display()
+                    defaults.socket.display()
                 )),
         )
         .arg(
@@ -95,8 +101,43 @@ fn serve<D: PowerDriver>() -> Command {
                 .value_name("SECONDS")
                 .value_parser(seconds)
                 .help(format!(
-                    "How long an action may take before its request is answered 503 [default: {}]",
+                    "How long a request may take, its wait for a worker included, before it \
+                     is answered 503; MAAS gives up after {} s [default: {}]",
+                    service::MAAS_CLIENT_TIMEOUT.as_secs(),
                     service::DEFAULT_TIMEOUT.as_secs()
+                )),
+        )
+        .arg(
+            Arg::new(IDLE_TIMEOUT)
+                .long(IDLE_TIMEOUT)
+                .value_name("SECONDS")
+                .value_parser(seconds)
+                .help(format!(
+                    "How long a connection may stay idle between requests before it is \
+                     closed [default: {}]",
+                    service::DEFAULT_IDLE_TIMEOUT.as_secs()
+                )),
+        )
+        .arg(
+            Arg::new(READ_TIMEOUT)
+                .long(READ_TIMEOUT)
+                .value_name("SECONDS")
+                .value_parser(seconds)
+                .help(format!(
+                    "How long a client may take to send a request, from its first byte, or \
+                     to take its answer, before its connection is closed [default: {}]",
+                    service::DEFAULT_READ_TIMEOUT.as_secs()
+                )),
+        )
+        .arg(
+            Arg::new(MAX_CONNECTIONS)
+                .long(MAX_CONNECTIONS)
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help(format!(
+                    "How many connections may be open at once; beyond it the longest idle \
+                     is closed [default: half the open-file limit, here {}]",
+                    defaults.max_connections
                 )),
         )
 }

@@ -159,6 +159,15 @@ fn serve<D: PowerDriver>(arguments: &ArgMatches, stderr: &mut dyn Write) -> u8 {
     if let Some(&timeout) = arguments.get_one::<Duration>(TIMEOUT) {
         options.timeout = timeout;
     }
+    if let Some(&timeout) = arguments.get_one::<Duration>(command::IDLE_TIMEOUT) {
+        options.idle_timeout = timeout;
+    }
+    if let Some(&timeout) = arguments.get_one::<Duration>(command::READ_TIMEOUT) {
+        options.read_timeout = timeout;
+    }
+    if let Some(&connections) = arguments.get_one::<u32>(command::MAX_CONNECTIONS) {
+        options.max_connections = connections as usize;
+    }
     match crate::service::serve::<D>(options) {
         Ok(()) => 0,
         Err(error) => {

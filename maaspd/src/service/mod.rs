@@ -4,11 +4,18 @@
 //!
 //! Each request builds the driver from its `context` and runs the action on tokio's
 //! blocking pool, bounded by a number of workers and a deadline, so one slow BMC never
-//! holds up another machine.
+//! holds up another machine. The service owns its connections: idle ones and stalled
+//! ones are closed, and their number is capped, so a client that never closes its
+//! connections (MAAS's agent) cannot exhaust the service's file descriptors.
 
 mod activation;
+mod activity;
+mod connection;
+mod connections;
+mod descriptors;
 mod environment;
 mod notify;
+mod open_connections;
 mod reply;
 mod request;
 mod routes;
@@ -52,8 +59,19 @@ pub struct Options {
     pub socket_given: bool,
     /// How many actions may run at once; further requests wait their turn.
     pub workers: usize,
-    /// How long one action may take before the request is answered 503.
+    /// How long a request may take, its wait for a worker included, before it is
+    /// answered 503; keep it under [`MAAS_CLIENT_TIMEOUT`] (see [`DEFAULT_TIMEOUT`]).
     pub timeout: Duration,
+    /// How long a connection may stay idle between requests before the service closes
+    /// it.
+    pub idle_timeout: Duration,
+    /// How long a client may take to send a whole request, from its first byte, and to
+    /// take its answer, before the service closes the connection.
+    pub read_timeout: Duration,
+    /// How many connections may be open at once. A new connection beyond it closes the
+    /// one idle longest; when every one is in the middle of a request, the new one waits
+    /// for the first to finish.
+    pub max_connections: usize,
 }
 
 /// Where MAAS's agent looks for driver sockets when MAAS is installed from its deb
@@ -96,17 +114,50 @@ pub fn socket_directory(snap_instance_name: Option<&OsStr>) -> PathBuf {
 /// ```
 pub const DEFAULT_WORKERS: usize = 256;
 
-/// MAAS's client gives up on a request after 10 s.
+/// How long MAAS's agent waits for an answer (its socket client's timeout) before it
+/// gives up on a request with its own bare timeout error.
 ///
 /// ```
-/// assert_eq!(maaspd::service::DEFAULT_TIMEOUT.as_secs(), 10);
+/// assert_eq!(maaspd::service::MAAS_CLIENT_TIMEOUT.as_secs(), 10);
 /// ```
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const MAAS_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A request's deadline, by default: 2 s under [`MAAS_CLIENT_TIMEOUT`], so that MAAS
+/// reads the service's 503 and its reason ("timed out after 8 s") rather than giving up
+/// first. The agent's clock starts before the service's (it connects and sends first) and
+/// runs until the answer is read, on a rack controller that may be busy. A longer
+/// `--timeout` is allowed, with a warning at start.
+///
+/// ```
+/// use maaspd::service::{DEFAULT_TIMEOUT, MAAS_CLIENT_TIMEOUT};
+/// assert_eq!(DEFAULT_TIMEOUT.as_secs(), 8);
+/// assert!(DEFAULT_TIMEOUT < MAAS_CLIENT_TIMEOUT);
+/// ```
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// How long an idle connection stays open, by default. MAAS's agent never sends a second
+/// request on a connection, nor closes one: its connections are closed by the service.
+///
+/// ```
+/// assert_eq!(maaspd::service::DEFAULT_IDLE_TIMEOUT.as_secs(), 5);
+/// ```
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a client may take to send a request or to take an answer, by default.
+/// MAAS's agent sends its request, a few KiB, at once.
+///
+/// ```
+/// assert_eq!(maaspd::service::DEFAULT_READ_TIMEOUT.as_secs(), 5);
+/// ```
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Options {
     /// The defaults for driver `D`: the socket `NAME.sock` where MAAS's agent looks for it
     /// ([`socket_directory`] of this process's `SNAP_INSTANCE_NAME`:
-    /// `/run/maas/power-driver/NAME.sock` outside a snap), 256 workers, a 10 s deadline.
+    /// `/run/maas/power-driver/NAME.sock` outside a snap), 256 workers, an 8 s deadline,
+    /// idle connections closed after 5 s, requests to be sent within 5 s, and up to half
+    /// the process's open-file limit (`ulimit -n`) in connections: the other half is left
+    /// for what the driver opens to reach its BMCs.
     ///
     /// ```
     /// # use maaspd::PowerState;
@@ -127,6 +178,9 @@ impl Options {
             socket_given: false,
             workers: DEFAULT_WORKERS,
             timeout: DEFAULT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: descriptors::default_max_connections(),
         }
     }
 }
@@ -150,8 +204,8 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
     }))
 }
 
-/// Serves driver `D` until SIGTERM or SIGINT, then finishes the requests in flight and
-/// removes the socket.
+/// Serves driver `D` until SIGTERM or SIGINT; then stops taking connections, removes the
+/// socket, closes the idle connections and finishes the requests in flight.
 ///
 /// Under systemd, socket activation and supervision (`Type=notify`) are understood:
 /// - A socket systemd passed for this process (`LISTEN_FDS`, `LISTEN_PID`) is served as
@@ -209,12 +263,32 @@ async fn run<D: PowerDriver>(
         workers: Semaphore::new(options.workers.max(1)),
         timeout: options.timeout,
     });
+    if options.timeout > DEFAULT_TIMEOUT {
+        eprintln!(
+            "{}: warning: a {} s deadline leaves MAAS too little time: its agent gives up \
+             on a request after {} s, and then reports its own timeout instead of the \
+             driver's answer; {} s or less leaves room for the answer",
+            D::NAME,
+            options.timeout.as_secs_f64(),
+            MAAS_CLIENT_TIMEOUT.as_secs(),
+            DEFAULT_TIMEOUT.as_secs()
+        );
+    }
+    let settings = connections::Settings {
+        driver: D::NAME,
+        timeouts: activity::Timeouts {
+            idle: options.idle_timeout,
+            read: options.read_timeout,
+        },
+        max_connections: options.max_connections.max(1),
+    };
     eprintln!(
-        "{}: serving on {} ({} workers, {} s deadline)",
+        "{}: serving on {} ({} workers, {} s deadline, up to {} connections)",
         D::NAME,
         socket,
         options.workers,
-        options.timeout.as_secs_f64()
+        options.timeout.as_secs_f64(),
+        settings.max_connections
     );
     let file = socket.file();
     let stopping = async move {
@@ -229,9 +303,7 @@ async fn run<D: PowerDriver>(
     };
     let listener = socket.take_listener()?;
     supervisor.ready(&format!("serving on {socket}"));
-    axum::serve(listener, routes::router::<D>(shared))
-        .with_graceful_shutdown(stopping)
-        .await?;
+    connections::serve(listener, routes::router::<D>(shared), settings, stopping).await?;
     eprintln!("{}: stopped", D::NAME);
     Ok(())
 }

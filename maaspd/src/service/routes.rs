@@ -88,7 +88,7 @@ async fn run_action<D: PowerDriver>(
             };
             (
                 Some(ids),
-                run_bounded::<D>(action, request.document, &shared).await,
+                run_bounded::<D>(action, request.document, &shared, started).await,
             )
         }
         Err(reply) => (None, reply),
@@ -97,19 +97,30 @@ async fn run_action<D: PowerDriver>(
     reply
 }
 
-/// Waits for a worker, then runs the action on the blocking pool; past the deadline the
-/// request is answered 503 and the worker freed for the next (the action itself cannot
-/// be interrupted and finishes on its own).
+/// Waits for a worker, then runs the action on the blocking pool. The deadline counts
+/// from the request's arrival, the wait for a worker included, as MAAS's agent's clock
+/// does: past it the request is answered 503 and the worker freed for the next (the
+/// action itself cannot be interrupted and finishes on its own).
 async fn run_bounded<D: PowerDriver>(
     action: Action,
     document: serde_json::Value,
     shared: &Shared,
+    started: Instant,
 ) -> Reply {
-    let Ok(_worker) = shared.workers.acquire().await else {
-        return Reply::error(&Error::conn("the service is stopping"));
+    let deadline = tokio::time::Instant::from_std(started) + shared.timeout;
+    let timed_out = |waiting: &str| {
+        Reply::error(&Error::conn(format!(
+            "timed out after {} s{waiting}",
+            shared.timeout.as_secs_f64()
+        )))
+    };
+    let _worker = match tokio::time::timeout_at(deadline, shared.workers.acquire()).await {
+        Ok(Ok(worker)) => worker,
+        Ok(Err(_)) => return Reply::error(&Error::conn("the service is stopping")),
+        Err(_) => return timed_out(" waiting for a free worker: every worker is busy"),
     };
     let task = tokio::task::spawn_blocking(move || execute::<D>(action, || Ok(document)));
-    match tokio::time::timeout(shared.timeout, task).await {
+    match tokio::time::timeout_at(deadline, task).await {
         Ok(Ok(response)) => {
             // MAAS sends every machine's whole settings: ignored keys are routine here,
             // shown with `serve -vv` only.
@@ -120,10 +131,7 @@ async fn run_bounded<D: PowerDriver>(
         }
         // Panics are caught inside `execute`: this is the runtime shutting down.
         Ok(Err(error)) => Reply::error(&Error::fatal(format!("the action was lost: {error}"))),
-        Err(_) => Reply::error(&Error::conn(format!(
-            "timed out after {} s",
-            shared.timeout.as_secs_f64()
-        ))),
+        Err(_) => timed_out(""),
     }
 }
 
