@@ -358,7 +358,7 @@ fn at_the_cap_with_every_connection_busy_a_new_client_waits_its_turn() {
     let socket = server.socket().to_owned();
     let first = std::thread::spawn(move || {
         let mut stream = connect(&socket);
-        let body = br#"{"system_id": "first", "context": {"machines": 1, "delay_ms": 1000}}"#;
+        let body = br#"{"system_id": "rack-1", "context": {"machines": 1, "delay_ms": 1000, "system_id": "first"}}"#;
         exchange(
             &mut stream,
             &keep_alive_request_bytes("POST", "/query", body),
@@ -366,7 +366,7 @@ fn at_the_cap_with_every_connection_busy_a_new_client_waits_its_turn() {
     });
     std::thread::sleep(Duration::from_millis(300));
     let mut second = connect(server.socket());
-    let body = br#"{"system_id": "second", "context": {"machines": 1}}"#;
+    let body = br#"{"system_id": "rack-1", "context": {"machines": 1, "system_id": "second"}}"#;
     let response = exchange(
         &mut second,
         &keep_alive_request_bytes("POST", "/query", body),
