@@ -92,10 +92,27 @@ impl Rack {
     /// waits until it takes connections.
     fn serve(&mut self, name: &str, env: &[(&str, OsString)]) {
         let socket = self.dir.join(format!("{name}.sock"));
-        let mut child = Command::new(support::example(name))
-            .arg("serve")
-            .arg("--socket")
-            .arg(&socket)
+        let mut command = Command::new(support::example(name));
+        command.arg("serve").arg("--socket").arg(&socket);
+        self.start(name, command, &socket, env);
+    }
+
+    /// Starts the example driver `name` as installed, `serve` without `--socket`, with
+    /// `env` set, and waits until it takes connections on `socket`, where it should be.
+    fn serve_by_default(&mut self, name: &str, socket: &std::path::Path, env: &[(&str, OsString)]) {
+        let mut command = Command::new(support::example(name));
+        command.arg("serve");
+        self.start(name, command, socket, env);
+    }
+
+    fn start(
+        &mut self,
+        name: &str,
+        mut command: Command,
+        socket: &std::path::Path,
+        env: &[(&str, OsString)],
+    ) {
+        let mut child = command
             .envs(env.iter().map(|(key, value)| (key, value)))
             .env("RUST_BACKTRACE", "1")
             .stdin(Stdio::null())
@@ -238,6 +255,44 @@ fn discovery_finds_every_driver_under_its_metadata_name() {
 /// which the region validates as its `DriverSchema`: strings for name, description and
 /// version, `actions` as `{"name"}` objects, settings with name, label, field type and
 /// a boolean `required`, the capabilities as booleans.
+/// A driver installed with no `--socket` is found where the agent looks: its default
+/// socket is the agent's `DefaultSocketDir()` (`pathutil.RunDir()/power-driver`). Run
+/// here as in a snap, `/run/snap.INSTANCE/power-driver`, with an instance of the test's
+/// own; the deb directory, `/run/maas/power-driver`, is the same rule without one.
+/// Needs write access to `/run` (root, as `scripts/test` runs in CI).
+#[test]
+fn discovery_finds_a_driver_installed_at_its_default_socket() {
+    let instance = format!("maaspd-test-{}", std::process::id());
+    let dir = agent::default_socket_dir(Some(&instance));
+    let run_dir = dir.parent().expect("/run/snap.INSTANCE").to_owned();
+    struct Cleanup(PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(run_dir);
+    let mut rack = Rack::new();
+    let socket = dir.join("abstract.sock");
+    rack.serve_by_default(
+        "abstract",
+        &socket,
+        &[("SNAP_INSTANCE_NAME", OsString::from(&instance))],
+    );
+    let agent = Agent::new(RACK_ID);
+    let drivers = agent.discover(&dir);
+    let driver = drivers
+        .get("abstract")
+        .unwrap_or_else(|| panic!("nothing found in {}", dir.display()));
+    assert_eq!(driver.socket, socket);
+    let context = PowerParameters::of_machine(MACHINE_ID).to_value();
+    assert_eq!(agent.query(driver, &context).unwrap(), "off");
+    assert_eq!(
+        agent::default_socket_dir(None),
+        PathBuf::from("/run/maas/power-driver")
+    );
+}
+
 #[test]
 fn metadata_is_what_the_region_registers() {
     let expected_actions: BTreeMap<&str, &[&str]> = BTreeMap::from([

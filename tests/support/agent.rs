@@ -92,6 +92,17 @@ impl fmt::Display for AgentError {
     }
 }
 
+/// Where the agent looks for driver sockets (`DefaultSocketDir()`): `RunDir()` is
+/// `/run/snap.INSTANCE` inside snap `INSTANCE` (`SNAP_INSTANCE_NAME` set and not
+/// empty), else `/run/maas`, and the drivers are in its `power-driver` directory.
+pub fn default_socket_dir(snap_instance_name: Option<&str>) -> PathBuf {
+    let run_dir = match snap_instance_name {
+        Some(name) if !name.is_empty() => PathBuf::from(format!("/run/snap.{name}")),
+        _ => PathBuf::from("/run/maas"),
+    };
+    run_dir.join("power-driver")
+}
+
 /// The agent of one rack controller.
 pub struct Agent {
     rack_id: String,
