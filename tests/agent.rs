@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -99,19 +99,13 @@ impl Rack {
 
     /// Starts the example driver `name` as installed, `serve` without `--socket`, with
     /// `env` set, and waits until it takes connections on `socket`, where it should be.
-    fn serve_by_default(&mut self, name: &str, socket: &std::path::Path, env: &[(&str, OsString)]) {
+    fn serve_by_default(&mut self, name: &str, socket: &Path, env: &[(&str, OsString)]) {
         let mut command = Command::new(support::example(name));
         command.arg("serve");
         self.start(name, command, socket, env);
     }
 
-    fn start(
-        &mut self,
-        name: &str,
-        mut command: Command,
-        socket: &std::path::Path,
-        env: &[(&str, OsString)],
-    ) {
+    fn start(&mut self, name: &str, mut command: Command, socket: &Path, env: &[(&str, OsString)]) {
         let mut child = command
             .envs(env.iter().map(|(key, value)| (key, value)))
             .env("RUST_BACKTRACE", "1")
@@ -142,7 +136,7 @@ impl Rack {
             reader: Some(reader),
         };
         let started = Instant::now();
-        while UnixStream::connect(&socket).is_err() {
+        while UnixStream::connect(socket).is_err() {
             if let Some(status) = service.child.try_wait().expect("the service's status") {
                 service.join_reader();
                 panic!("{name} serve exited with {status}:\n{}", service.stderr());
