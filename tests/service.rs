@@ -25,8 +25,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use scratch::fresh_dir;
+use serde_json::{Value, json};
 use server::Server;
 use unix_http::{Response, get, post, post_bytes};
 
