@@ -17,8 +17,12 @@ mod ipmi_sim;
 mod libvirt;
 #[path = "support/maas_data.rs"]
 mod maas_data;
+#[path = "support/process.rs"]
+mod process;
 #[path = "support/region.rs"]
 mod region;
+#[path = "support/scratch.rs"]
+mod scratch;
 mod support;
 #[path = "support/sushy.rs"]
 mod sushy;
@@ -27,13 +31,10 @@ mod unix_http;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use agent::{Agent, AgentError, Driver, METADATA_TIMEOUT};
@@ -41,6 +42,7 @@ use http_server::{HttpServer, Reply, Request};
 use ipmi_sim::IpmiSim;
 use libvirt::Host;
 use maas_data::{Disk, Nic, PowerParameters, boot_order_rows};
+use process::{Process, Unready};
 use serde_json::{Value, json};
 use sushy::{SYSTEMS, Sushy};
 
@@ -64,26 +66,16 @@ struct Rack {
     services: Vec<Service>,
 }
 
-/// One `DRIVER serve` process and what it has printed on stderr.
+/// One `DRIVER serve` process, by the driver's name.
 struct Service {
     name: String,
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-    reader: Option<JoinHandle<()>>,
+    process: Process,
 }
 
 impl Rack {
     fn new() -> Rack {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "maaspd-agent-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a power-driver directory");
         Rack {
-            dir,
+            dir: scratch::fresh_dir("agent"),
             services: Vec::new(),
         }
     }
@@ -106,50 +98,27 @@ impl Rack {
     }
 
     fn start(&mut self, name: &str, mut command: Command, socket: &Path, env: &[(&str, OsString)]) {
-        let mut child = command
-            .envs(env.iter().map(|(key, value)| (key, value)))
-            .env("RUST_BACKTRACE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
+        let process = Process::spawn(command.envs(env.iter().map(|(key, value)| (key, value))))
             .unwrap_or_else(|error| panic!("{name} serve does not start: {error}"));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let reader = {
-            let stderr = stderr.clone();
-            let mut pipe = BufReader::new(child.stderr.take().expect("piped stderr"));
-            std::thread::spawn(move || {
-                let mut line = Vec::new();
-                while pipe.read_until(b'\n', &mut line).is_ok_and(|read| read > 0) {
-                    stderr
-                        .lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&line));
-                    line.clear();
-                }
-            })
-        };
         let mut service = Service {
             name: name.to_owned(),
-            child,
-            stderr,
-            reader: Some(reader),
+            process,
         };
-        let started = Instant::now();
-        while UnixStream::connect(socket).is_err() {
-            if let Some(status) = service.child.try_wait().expect("the service's status") {
-                service.join_reader();
-                panic!("{name} serve exited with {status}:\n{}", service.stderr());
-            }
-            assert!(
-                started.elapsed() < STARTUP,
+        let listening = service
+            .process
+            .wait_until(STARTUP, |_| UnixStream::connect(socket).is_ok());
+        match listening {
+            Ok(()) => self.services.push(service),
+            Err(Unready::Exited(status)) => panic!(
+                "{name} serve exited with {status}:\n{}",
+                service.process.stderr()
+            ),
+            Err(Unready::TimedOut) => panic!(
                 "{name} serve did not listen on {} within {STARTUP:?}:\n{}",
                 socket.display(),
-                service.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
+                service.process.stderr()
+            ),
         }
-        self.services.push(service);
     }
 
     /// The driver `name` as `agent` discovers it: under its name, on `DIR/NAME.sock`.
@@ -172,14 +141,14 @@ impl Rack {
         self.services
             .iter()
             .find(|service| service.name == name)
-            .map(Service::stderr)
+            .map(|service| service.process.stderr())
             .unwrap_or_default()
     }
 
     /// Asserts that no service printed `secret`.
     fn assert_never_printed(&self, secret: &str) {
         for service in &self.services {
-            let stderr = service.stderr();
+            let stderr = service.process.stderr();
             assert!(
                 !stderr.contains(secret),
                 "{} printed a secret:\n{stderr}",
@@ -189,24 +158,11 @@ impl Rack {
     }
 }
 
-impl Service {
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn join_reader(&mut self) {
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-    }
-}
-
 impl Drop for Rack {
     fn drop(&mut self) {
+        // Stopped before their directory goes: the services' own drops would come after.
         for service in &mut self.services {
-            let _ = service.child.kill();
-            let _ = service.child.wait();
-            service.join_reader();
+            service.process.kill();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }

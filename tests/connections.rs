@@ -5,6 +5,10 @@
 //! under a 64-descriptor limit, two thousand idle connections and a new client, requests
 //! sent half-way, idle connections, the cap on connections, and shutdown.
 
+#[path = "support/process.rs"]
+mod process;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "support/server.rs"]
 mod server;
 mod support;

@@ -7,6 +7,8 @@ mod support;
 
 #[path = "support/ipmi_sim.rs"]
 mod ipmi_sim;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "support/unix_http.rs"]
 mod unix_http;
 
@@ -16,8 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ipmi_sim::{IpmiSim, PASSWORD, USER, free_udp_port, require_tool, temp_dir, tool_path};
+use ipmi_sim::{IpmiSim, PASSWORD, USER, free_udp_port, require_tool, tool_path};
 use maaspd::serde_json::{self, Value, json};
+use scratch::fresh_dir;
 use support::{Run, example};
 
 /// Runs the ipmi driver with `parameters` as `driverParameters` and `path` as its PATH.
@@ -179,7 +182,7 @@ struct Service {
 
 impl Service {
     fn start() -> Service {
-        let dir = temp_dir("serve");
+        let dir = fresh_dir("ipmi-serve");
         let socket = dir.join("ipmi.sock");
         let child = Command::new(example("ipmi"))
             .args(["serve", "--socket"])
@@ -378,7 +381,7 @@ fn a_bmc_that_answers_neither_on_nor_off_is_an_action_error() {
 
 #[test]
 fn missing_freeipmi_tools_are_a_tool_error() {
-    let empty = temp_dir("no-tools");
+    let empty = fresh_dir("ipmi-no-tools");
     let parameters = json!({"power_address": "10.0.0.5", "power_pass": "pw"});
     for action in ["power_query", "power_off", "power_on"] {
         let out = run_with_path(empty.as_os_str(), action, &parameters);
@@ -615,7 +618,7 @@ const IPMIPOWER_OK: &str =
 
 impl FakeTools {
     fn new(ipmipower: &str, ipmi_chassis_config: &str) -> FakeTools {
-        let dir = temp_dir("fake-tools");
+        let dir = fresh_dir("ipmi-fake-tools");
         for (tool, body) in [
             ("ipmipower", ipmipower),
             ("ipmi-chassis-config", ipmi_chassis_config),

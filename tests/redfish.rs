@@ -7,6 +7,8 @@
 //! power-off refused). A reset lands 1 to 11 s later; the driver waits for it, as MAAS's
 //! does, so the slow power scenarios run side by side in one test.
 
+#[path = "support/scratch.rs"]
+mod scratch;
 mod support;
 #[path = "support/sushy.rs"]
 mod sushy;

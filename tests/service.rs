@@ -6,6 +6,10 @@
 
 #[path = "support/http_server.rs"]
 mod http_server;
+#[path = "support/process.rs"]
+mod process;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "support/server.rs"]
 mod server;
 mod support;
@@ -21,8 +25,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use scratch::fresh_dir;
 use serde_json::{Value, json};
-use server::{Server, fresh_dir};
+use server::Server;
 use unix_http::{Response, get, post, post_bytes};
 
 /// The body limit the service announces (64 KiB).
@@ -756,7 +761,7 @@ fn no_new_connection_is_taken_while_draining() {
 
 #[test]
 fn the_socket_has_mode_0660_in_a_directory_made_for_it() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("service");
     let socket = dir.join("power-drivers/nested/x.sock");
     let mut server = Server::spawn(&chassis(), socket.clone(), dir, &[]);
     server.wait_ready();
@@ -768,7 +773,7 @@ fn the_socket_has_mode_0660_in_a_directory_made_for_it() {
 
 #[test]
 fn a_stale_socket_is_replaced() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("service");
     let socket = dir.join("x.sock");
     // A socket file nobody listens on: a server died without removing it.
     drop(UnixListener::bind(&socket).expect("bind"));
@@ -782,7 +787,7 @@ fn a_stale_socket_is_replaced() {
 fn a_live_socket_is_not_taken() {
     let first = Server::start(&chassis(), &[]);
     let socket = first.socket().to_owned();
-    let mut second = Server::spawn(&chassis(), socket.clone(), fresh_dir(), &[]);
+    let mut second = Server::spawn(&chassis(), socket.clone(), fresh_dir("service"), &[]);
     let status = second.wait_exit();
     assert_eq!(status.code(), Some(1), "{}", second.stderr());
     assert_eq!(
@@ -798,7 +803,7 @@ fn a_live_socket_is_not_taken() {
 
 #[test]
 fn a_regular_file_is_not_replaced() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("service");
     let path = dir.join("x.sock");
     std::fs::write(&path, "not a socket").unwrap();
     let mut server = Server::spawn(&chassis(), path.clone(), dir, &[]);

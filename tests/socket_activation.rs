@@ -5,22 +5,25 @@
 //! STOPPING=1), and the default socket where MAAS's agent looks. Needs
 //! `scripts/setup-e2e` (Debian's `systemd`; systemd need not be running).
 
+#[path = "support/process.rs"]
+mod process;
+#[path = "support/scratch.rs"]
+mod scratch;
 mod support;
 #[path = "support/unix_http.rs"]
 mod unix_http;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, ExitStatus};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use process::Process;
+use scratch::fresh_dir;
 use serde_json::json;
 
 /// How long a server may take to start, answer or exit.
@@ -41,19 +44,6 @@ fn tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| {
             panic!("{name} is not installed: run scripts/setup-e2e (Debian's systemd package)")
         })
-}
-
-/// A fresh, empty directory, removed by the test that made it.
-fn fresh_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "maaspd-activation-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("a temporary directory");
-    dir
 }
 
 // ---- The shipped units, read as systemd reads them (the parts the tests use). ----
@@ -123,47 +113,17 @@ impl Activation {
 
 // ---- Processes. ----
 
-/// A child process with its stderr collected; killed (if still running) on drop.
-struct Process {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-    reader: Option<JoinHandle<()>>,
-    exited: Option<ExitStatus>,
+/// A server of these tests (the driver, or `systemd-socket-activate` that starts it),
+/// with the waits and failures they expect of it; killed (if still running) on drop.
+struct Server {
+    process: Process,
 }
 
-impl Process {
-    fn spawn(command: &mut Command) -> Process {
-        let mut child = command
-            .env("RUST_BACKTRACE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let reader = {
-            let stderr = stderr.clone();
-            let mut pipe = BufReader::new(child.stderr.take().expect("piped stderr"));
-            std::thread::spawn(move || {
-                let mut line = Vec::new();
-                while let Ok(n) = pipe.read_until(b'\n', &mut line) {
-                    if n == 0 {
-                        break;
-                    }
-                    stderr
-                        .lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&line));
-                    line.clear();
-                }
-            })
-        };
-        Process {
-            child,
-            stderr,
-            reader: Some(reader),
-            exited: None,
-        }
+impl Server {
+    fn spawn(command: &mut Command) -> Server {
+        let process =
+            Process::spawn(command).unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+        Server { process }
     }
 
     /// `systemd-socket-activate` listening on `sockets` (named `fd_names`, when given),
@@ -175,7 +135,7 @@ impl Process {
         fd_names: Option<&str>,
         env: &[String],
         command: &[String],
-    ) -> Process {
+    ) -> Server {
         let mut activate = Command::new(tool("systemd-socket-activate"));
         activate.args(options);
         for socket in sockets {
@@ -188,12 +148,12 @@ impl Process {
             activate.arg(format!("--setenv={variable}"));
         }
         activate.arg("--").args(command);
-        let process = Process::spawn(&mut activate);
+        let server = Server::spawn(&mut activate);
         // It listens on every socket, and says so, before it waits for a connection.
         for socket in sockets {
-            process.wait_for_line(&format!("Listening on {} as ", socket.display()));
+            server.wait_for_line(&format!("Listening on {} as ", socket.display()));
         }
-        process
+        server
     }
 
     /// Polls `done` until it holds; fails with stderr after the deadline.
@@ -218,40 +178,22 @@ impl Process {
     }
 
     fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.process.stderr()
     }
 
     /// Sends SIGTERM, as systemd does.
     fn terminate(&self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -TERM {} failed", self.child.id());
+        self.process.terminate();
     }
 
     /// Waits for the process to exit, and for its stderr to end.
     fn wait_exit(&mut self) -> ExitStatus {
-        if let Some(status) = self.exited {
-            return status;
-        }
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the process's status") {
-                self.exited = Some(status);
-                if let Some(reader) = self.reader.take() {
-                    let _ = reader.join();
-                }
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
+        self.process.wait_exit(DEADLINE).unwrap_or_else(|| {
+            panic!(
                 "the process did not exit within {DEADLINE:?}:\n{}",
                 self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
+            )
+        })
     }
 
     /// Waits for the driver to fail at start-up; returns what it said.
@@ -259,18 +201,6 @@ impl Process {
         let status = self.wait_exit();
         assert_eq!(status.code(), Some(1), "{}", self.stderr());
         self.stderr()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if self.exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
     }
 }
 
@@ -317,7 +247,7 @@ impl NotifySocket {
     }
 
     /// Waits until `line` has come `times` times.
-    fn wait_for(&self, line: &str, times: usize, server: &Process) {
+    fn wait_for(&self, line: &str, times: usize, server: &Server) {
         server.wait_for(
             || self.count(line) >= times,
             &format!("{line} {times} times (got {:?})", self.lines()),
@@ -339,7 +269,7 @@ fn assert_socket_file(path: &Path) {
 
 #[test]
 fn the_shipped_units_are_valid_and_as_documented() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     // systemd-analyze reads the pair as systemd would, with the binary that exists here.
     let exec = unit_value(SERVICE_UNIT, "Service", "ExecStart", "%i");
     let installed = exec.split_whitespace().next().unwrap().replace("%i", "");
@@ -377,10 +307,10 @@ fn the_shipped_units_are_valid_and_as_documented() {
 
 #[test]
 fn serves_the_socket_systemd_passes_and_leaves_it() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
     let notify = NotifySocket::bind(&dir);
-    let mut server = Process::activated(
+    let mut server = Server::activated(
         &[],
         &[&unit.socket],
         Some(&unit.fd_name),
@@ -417,11 +347,11 @@ fn serves_the_socket_systemd_passes_and_leaves_it() {
 
 #[test]
 fn among_several_sockets_the_one_named_after_the_driver() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
     let other = dir.join("other.sock");
     let names = format!("other:{}", unit.fd_name);
-    let server = Process::activated(
+    let server = Server::activated(
         &[],
         &[&other, &unit.socket],
         Some(&names),
@@ -439,9 +369,9 @@ fn among_several_sockets_the_one_named_after_the_driver() {
     drop(server);
 
     // None named after the driver: which to serve is not guessed.
-    let dir2 = fresh_dir();
+    let dir2 = fresh_dir("activation");
     let (one, two) = (dir2.join("one.sock"), dir2.join("two.sock"));
-    let mut server = Process::activated(&[], &[&one, &two], Some("one:two"), &[], &unit.command);
+    let mut server = Server::activated(&[], &[&one, &two], Some("one:two"), &[], &unit.command);
     drop(UnixStream::connect(&one).unwrap());
     assert!(
         server.failure().contains(
@@ -457,11 +387,11 @@ fn among_several_sockets_the_one_named_after_the_driver() {
 
 #[test]
 fn a_socket_that_is_not_a_listening_stream_socket_is_refused() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
 
     // ListenDatagram=: a datagram starts the driver.
-    let mut server = Process::activated(&["--datagram"], &[&unit.socket], None, &[], &unit.command);
+    let mut server = Server::activated(&["--datagram"], &[&unit.socket], None, &[], &unit.command);
     let client = UnixDatagram::unbound().unwrap();
     client.send_to(b"hello", &unit.socket).unwrap();
     assert!(
@@ -475,7 +405,7 @@ fn a_socket_that_is_not_a_listening_stream_socket_is_refused() {
     fs::remove_file(&unit.socket).unwrap();
 
     // Accept=yes: the driver gets a connection, not the listening socket.
-    let server = Process::activated(&["--accept"], &[&unit.socket], None, &[], &unit.command);
+    let server = Server::activated(&["--accept"], &[&unit.socket], None, &[], &unit.command);
     let _connection = UnixStream::connect(&unit.socket).unwrap();
     server.wait_for_line(
         "error: the socket systemd passed (fd 3) is not listening (a socket unit with \
@@ -487,12 +417,12 @@ fn a_socket_that_is_not_a_listening_stream_socket_is_refused() {
 
 #[test]
 fn a_socket_path_given_as_well_must_be_systemds() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
 
     let mut same = unit.command.clone();
     same.extend(["--socket".into(), unit.socket.display().to_string()]);
-    let server = Process::activated(&[], &[&unit.socket], None, &[], &same);
+    let server = Server::activated(&[], &[&unit.socket], None, &[], &same);
     let response = unix_http::post(&unit.socket, "/query", &query_body());
     assert_eq!(response.status, 200, "{}", server.stderr());
     drop(server);
@@ -501,7 +431,7 @@ fn a_socket_path_given_as_well_must_be_systemds() {
     let elsewhere = dir.join("elsewhere.sock");
     let mut other = unit.command.clone();
     other.extend(["--socket".into(), elsewhere.display().to_string()]);
-    let mut server = Process::activated(&[], &[&unit.socket], None, &[], &other);
+    let mut server = Server::activated(&[], &[&unit.socket], None, &[], &other);
     drop(UnixStream::connect(&unit.socket).unwrap());
     let expected = format!(
         "error: systemd passed a socket at {}, but --socket asks for {}: drop --socket, or \
@@ -516,7 +446,7 @@ fn a_socket_path_given_as_well_must_be_systemds() {
 
 #[test]
 fn the_tools_a_driver_runs_inherit_neither_the_socket_nor_the_variables() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let unit = Activation::of("ipmi", &dir);
     // A fake ipmipower (shell builtins only) that records its environment and whether
     // it was handed the passed socket (fd 3), then answers like the real one.
@@ -536,7 +466,7 @@ fn the_tools_a_driver_runs_inherit_neither_the_socket_nor_the_variables() {
     fs::set_permissions(tools.join("ipmipower"), fs::Permissions::from_mode(0o755)).unwrap();
 
     let path = format!("PATH={}", tools.display());
-    let server = Process::activated(
+    let server = Server::activated(
         &[],
         &[&unit.socket],
         Some(&unit.fd_name),
@@ -582,7 +512,7 @@ fn the_tools_a_driver_runs_inherit_neither_the_socket_nor_the_variables() {
 
 /// `abstract serve --socket DIR/x.sock` with `env` and a notification socket, started
 /// through a shell that sets `WATCHDOG_PID` to the driver's own (exec keeps the PID).
-fn supervised(dir: &Path, notify: &NotifySocket, env: &[(&str, &str)]) -> Process {
+fn supervised(dir: &Path, notify: &NotifySocket, env: &[(&str, &str)]) -> Server {
     let mut command = Command::new("sh");
     command
         .arg("-c")
@@ -595,12 +525,12 @@ fn supervised(dir: &Path, notify: &NotifySocket, env: &[(&str, &str)]) -> Proces
         .env_remove("WATCHDOG_USEC")
         .env_remove("WATCHDOG_PID")
         .envs(env.iter().copied());
-    Process::spawn(&mut command)
+    Server::spawn(&mut command)
 }
 
 #[test]
 fn tells_systemd_it_is_ready_alive_and_stopping() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let notify = NotifySocket::bind(&dir);
     // A 100 ms watchdog for this process: WATCHDOG=1 every 50 ms.
     let mut server = supervised(&dir, &notify, &[("WATCHDOG_USEC", "100000")]);
@@ -621,7 +551,7 @@ fn tells_systemd_it_is_ready_alive_and_stopping() {
 
 #[test]
 fn the_watchdog_is_fed_only_when_it_is_this_process_s() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let notify = NotifySocket::bind(&dir);
     // WATCHDOG_PID names another process: the watchdog is not this one's.
     let mut server = supervised(
@@ -641,7 +571,7 @@ fn the_watchdog_is_fed_only_when_it_is_this_process_s() {
 
 #[test]
 fn without_systemd_nothing_is_sent_and_nothing_is_needed() {
-    let dir = fresh_dir();
+    let dir = fresh_dir("activation");
     let mut command = Command::new(support::example("abstract"));
     command
         .arg("serve")
@@ -652,7 +582,7 @@ fn without_systemd_nothing_is_sent_and_nothing_is_needed() {
         .env("LISTEN_FDS", "1")
         // Meant for another process: its socket is not this one's to take.
         .env("LISTEN_PID", "1");
-    let mut server = Process::spawn(&mut command);
+    let mut server = Server::spawn(&mut command);
     let socket = dir.join("x.sock");
     server.wait_for(|| UnixStream::connect(&socket).is_ok(), "the socket");
     assert_eq!(

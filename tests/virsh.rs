@@ -9,6 +9,8 @@
 
 #[path = "support/libvirt.rs"]
 mod libvirt;
+#[path = "support/scratch.rs"]
+mod scratch;
 mod support;
 
 use std::time::{Duration, Instant};

@@ -507,7 +507,6 @@ fn jittered(interval: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use std::os::unix::net::UnixListener;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::thread::JoinHandle;
 
     use super::*;
@@ -522,15 +521,9 @@ mod tests {
 
     impl ScratchDir {
         fn new() -> ScratchDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let path = std::env::temp_dir().join(format!(
-                "maaspd-agent-client-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path).unwrap();
-            ScratchDir { path }
+            ScratchDir {
+                path: crate::scratch::fresh_dir("agent-client"),
+            }
         }
 
         fn socket(&self) -> PathBuf {

@@ -10,7 +10,6 @@ use std::net::UdpSocket;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The credentials of the fixture's admin user.
@@ -32,7 +31,7 @@ impl IpmiSim {
     /// Starts a simulated BMC, its machine powered off, and waits until it answers.
     pub fn start() -> IpmiSim {
         let ipmi_sim = require_tool("ipmi_sim");
-        let dir = temp_dir("sim");
+        let dir = crate::scratch::fresh_dir("ipmi-sim");
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/fixtures/ipmi");
         let fixture = |name: &str| {
             std::fs::read_to_string(fixtures.join(name))
@@ -193,19 +192,6 @@ pub fn free_udp_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// A new empty directory under the system's temp dir, unique to this process and call.
-pub fn temp_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "maaspd-ipmi-{}-{}-{name}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// PATH for the driver: the test's own, plus /usr/sbin and /sbin where Debian puts

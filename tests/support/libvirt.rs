@@ -12,7 +12,6 @@ use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::support::{Run, example};
 
@@ -30,15 +29,9 @@ pub struct TempDir {
 
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!(
-            "maaspd-virsh-test-{}-{n}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a temp dir");
-        TempDir { path }
+        TempDir {
+            path: crate::scratch::fresh_dir(&format!("virsh-{name}")),
+        }
     }
 }
 

@@ -5,49 +5,33 @@
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
+
+use crate::process::{Process, Unready};
+use crate::scratch::fresh_dir;
 
 /// How long a server may take to start listening, or to exit when told to.
 pub const DEADLINE: Duration = Duration::from_secs(15);
-
-/// A fresh, empty directory for one server's socket.
-pub fn fresh_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "maaspd-service-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    dir
-}
 
 /// A `DRIVER serve --socket PATH ...` child process, with its stderr collected line by
 /// line; killed (if still running) and its directory removed on drop.
 pub struct Server {
     /// The driver's name, which starts each of its log lines.
     name: String,
-    child: Child,
+    process: Process,
     dir: PathBuf,
     socket: PathBuf,
-    stderr: Arc<Mutex<String>>,
-    reader: Option<JoinHandle<()>>,
-    exited: Option<ExitStatus>,
 }
 
 impl Server {
     /// Starts `binary serve` on `x.sock` in a fresh directory, and waits until it listens.
     pub fn start(binary: &Path, args: &[&str]) -> Server {
-        let dir = fresh_dir();
+        let dir = fresh_dir("service");
         let mut server = Server::spawn(binary, dir.join("x.sock"), dir, args);
         server.wait_ready();
         server
@@ -56,7 +40,7 @@ impl Server {
     /// [`Server::start`] with the server's open-file limit (soft and hard) set to
     /// `open_files`, as `ulimit -n` would.
     pub fn start_limited(binary: &Path, args: &[&str], open_files: u64) -> Server {
-        let dir = fresh_dir();
+        let dir = fresh_dir("service");
         let mut server =
             Server::spawn_with(binary, dir.join("x.sock"), dir, args, Some(open_files));
         server.wait_ready();
@@ -77,15 +61,7 @@ impl Server {
         open_files: Option<u64>,
     ) -> Server {
         let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .arg("--socket")
-            .arg(&socket)
-            .args(args)
-            .env("RUST_BACKTRACE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        command.arg("serve").arg("--socket").arg(&socket).args(args);
         if let Some(open_files) = open_files {
             let limit = libc::rlimit {
                 rlim_cur: open_files as libc::rlim_t,
@@ -103,73 +79,45 @@ impl Server {
                 });
             }
         }
-        let mut child = command
-            .spawn()
+        let process = Process::spawn(&mut command)
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let reader = {
-            let stderr = stderr.clone();
-            let mut pipe = BufReader::new(child.stderr.take().expect("piped stderr"));
-            std::thread::spawn(move || {
-                let mut line = Vec::new();
-                while let Ok(n) = pipe.read_until(b'\n', &mut line) {
-                    if n == 0 {
-                        break;
-                    }
-                    stderr
-                        .lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&line));
-                    line.clear();
-                }
-            })
-        };
         Server {
             name: binary.file_name().unwrap().to_string_lossy().into_owned(),
-            child,
+            process,
             dir,
             socket,
-            stderr,
-            reader: Some(reader),
-            exited: None,
         }
     }
 
     /// Waits until the server says it serves (after its socket has its mode) and a
     /// connection goes through; a server that exits first fails the test with its stderr.
     pub fn wait_ready(&mut self) {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the server's status") {
-                self.exited = Some(status);
-                self.join_reader();
-                panic!(
-                    "the server exited with {status} before listening:\n{}",
-                    self.stderr()
-                );
-            }
-            if self.stderr().contains(": serving on ") && UnixStream::connect(&self.socket).is_ok()
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
+        let socket = &self.socket;
+        let ready = self.process.wait_until(DEADLINE, |process| {
+            process.stderr().contains(": serving on ") && UnixStream::connect(socket).is_ok()
+        });
+        match ready {
+            Ok(()) => {}
+            Err(Unready::Exited(status)) => panic!(
+                "the server exited with {status} before listening:\n{}",
+                self.stderr()
+            ),
+            Err(Unready::TimedOut) => panic!(
                 "the server did not listen on {} within {DEADLINE:?}:\n{}",
                 self.socket.display(),
                 self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
+            ),
         }
     }
 
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.id()
     }
 
     /// How many file descriptors the server has open now (`/proc/PID/fd`).
     pub fn open_descriptors(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+        std::fs::read_dir(format!("/proc/{}/fd", self.process.id()))
             .expect("the server's /proc/PID/fd")
             .count()
     }
@@ -180,7 +128,7 @@ impl Server {
 
     /// Everything the server printed on stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.process.stderr()
     }
 
     /// The request log so far: the lines `NAME: METHOD PATH ... -> STATUS ...`.
@@ -208,49 +156,24 @@ impl Server {
 
     /// Sends SIGTERM, as systemd does.
     pub fn terminate(&self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -TERM {} failed", self.child.id());
+        self.process.terminate();
     }
 
     /// Waits for the process to exit, within the deadline, and for its stderr to end.
     pub fn wait_exit(&mut self) -> ExitStatus {
-        if let Some(status) = self.exited {
-            return status;
-        }
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the server's status") {
-                self.exited = Some(status);
-                self.join_reader();
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
+        self.process.wait_exit(DEADLINE).unwrap_or_else(|| {
+            panic!(
                 "the server did not exit within {DEADLINE:?}:\n{}",
                 self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn join_reader(&mut self) {
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
+            )
+        })
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if self.exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        self.join_reader();
+        // Stopped before its directory goes: the field's own drop would come after.
+        self.process.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

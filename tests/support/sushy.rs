@@ -9,7 +9,6 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -68,7 +67,7 @@ impl Sushy {
         let emulator = emulator_path();
         // A port picked free may be taken before the emulator binds it: try again.
         for _ in 0..3 {
-            let dir = fresh_dir();
+            let dir = crate::scratch::fresh_dir("sushy");
             let port = free_port();
             write_config(&dir, port, options);
             let log = std::fs::File::create(dir.join("emulator.log")).expect("emulator log");
@@ -253,16 +252,4 @@ fn agent() -> ureq::Agent {
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address").port()
-}
-
-fn fresh_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "maaspd-sushy-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("state dir");
-    dir
 }
