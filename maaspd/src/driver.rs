@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::{Action, BootDevice, IpExtractor, PowerState, ProbedSystem, Result};
+use crate::{Action, BootDevice, Context, IpExtractor, PowerState, ProbedSystem, Result};
 
 /// A type MAAS's `driverParameters` object deserialises into, with a JSON Schema.
 ///
@@ -91,7 +91,8 @@ use crate::{Action, BootDevice, IpExtractor, PowerState, ProbedSystem, Result};
 )]
 pub trait Parameters: DeserializeOwned + JsonSchema {}
 
-/// The `probe` action of a driver that offers it.
+/// The `probe` action of a driver that offers it, with the [`Context`] the runtime
+/// gives every action (the author's method may leave it out).
 ///
 /// ```
 /// use maaspd::{PowerDriver, PowerState, ProbedSystem};
@@ -105,11 +106,12 @@ pub trait Parameters: DeserializeOwned + JsonSchema {}
 /// }
 ///
 /// let probe: maaspd::ProbeFn<Chassis> = Chassis::PROBE.unwrap();
-/// assert!(probe(&Chassis {}).unwrap().is_empty());
+/// let ctx = maaspd::Context::new(maaspd::Action::Probe);
+/// assert!(probe(&Chassis {}, &ctx).unwrap().is_empty());
 /// ```
-pub type ProbeFn<D> = fn(&D) -> Result<Vec<ProbedSystem>>;
+pub type ProbeFn<D> = fn(&D, &Context) -> Result<Vec<ProbedSystem>>;
 
-/// The `set_boot_order` action of a driver that offers it.
+/// The `set_boot_order` action of a driver that offers it, with the [`Context`].
 ///
 /// ```
 /// use maaspd::{BootDevice, PowerDriver, PowerState};
@@ -119,15 +121,19 @@ pub type ProbeFn<D> = fn(&D) -> Result<Vec<ProbedSystem>>;
 /// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
 /// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
 /// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
-///     fn set_boot_order(&self, devices: &[BootDevice]) -> maaspd::Result<()> { Ok(()) }
+///     fn set_boot_order(&self, ctx: &maaspd::Context, devices: &[BootDevice]) -> maaspd::Result<()> {
+///         ctx.check()
+///     }
 /// }
 ///
 /// let set: maaspd::SetBootOrderFn<Vm> = Vm::SET_BOOT_ORDER.unwrap();
-/// assert!(set(&Vm {}, &[]).is_ok());
+/// let ctx = maaspd::Context::new(maaspd::Action::SetBootOrder);
+/// assert!(set(&Vm {}, &ctx, &[]).is_ok());
 /// ```
-pub type SetBootOrderFn<D> = fn(&D, &[BootDevice]) -> Result<()>;
+pub type SetBootOrderFn<D> = fn(&D, &Context, &[BootDevice]) -> Result<()>;
 
-/// The `power_reset` of a driver that has its own (others reset by a power cycle).
+/// The `power_reset` of a driver that has its own (others reset by a power cycle), with
+/// the [`Context`].
 ///
 /// ```
 /// use maaspd::{PowerDriver, PowerState};
@@ -141,15 +147,17 @@ pub type SetBootOrderFn<D> = fn(&D, &[BootDevice]) -> Result<()>;
 /// }
 ///
 /// let reset: maaspd::PowerResetFn<Bmc> = Bmc::POWER_RESET.unwrap();
-/// assert!(reset(&Bmc {}).is_ok());
+/// assert!(reset(&Bmc {}, &maaspd::Context::new(maaspd::Action::PowerReset)).is_ok());
 /// ```
-pub type PowerResetFn<D> = fn(&D) -> Result<()>;
+pub type PowerResetFn<D> = fn(&D, &Context) -> Result<()>;
 
 /// A MAAS power driver: what the runtime needs to know of it and call on it.
 ///
 /// `#[power_driver]` implements it from an inherent `impl` block; writing it by hand is
 /// possible but leaves the checks to you. The optional actions are values, not
 /// methods with a default, so a driver cannot claim an action it does not implement.
+/// Every action receives the call's [`Context`]; `#[power_driver]` passes it on to the
+/// author's methods that take it.
 ///
 /// ```
 /// use maaspd::{PowerDriver, PowerState};
@@ -200,13 +208,13 @@ pub trait PowerDriver: Sized + 'static {
     fn from_parameters(parameters: Self::Parameters) -> Result<Self>;
 
     /// Switches the machine on.
-    fn power_on(&self) -> Result<()>;
+    fn power_on(&self, ctx: &Context) -> Result<()>;
 
     /// Switches the machine off.
-    fn power_off(&self) -> Result<()>;
+    fn power_off(&self, ctx: &Context) -> Result<()>;
 
     /// Reports the machine's power state.
-    fn power_query(&self) -> Result<PowerState>;
+    fn power_query(&self, ctx: &Context) -> Result<PowerState>;
 
     /// Whether the driver offers `action`.
     fn supports(action: Action) -> bool {

@@ -1,22 +1,25 @@
-//! Running one action of a driver on one input document: the core that the CLI and
-//! `testing` share.
+//! Running one action of a driver on one input document: the core that the CLI, the
+//! service and `testing` share.
 
 use serde_json::Value;
 
+use crate::context::current;
 use crate::form_values::setting_types_of;
 use crate::input::Input;
 use crate::response::{Data, Response};
-use crate::{Action, Error, PowerDriver, PowerState, Result, panic_guard};
+use crate::{Action, Context, Error, PowerDriver, PowerState, Result, panic_guard};
 
-/// Runs `action` on the driver; `load` supplies the input document and is called only
-/// once the driver is known to offer the action.
+/// Runs `context`'s action on the driver; `load` supplies the input document and is
+/// called only once the driver is known to offer the action. The context learns the
+/// machine from the input, and is the one the driver's methods receive.
 pub(crate) fn execute<D: PowerDriver>(
-    action: Action,
+    context: Context,
     load: impl FnOnce() -> Result<Value>,
 ) -> Response {
+    let action = context.action();
     let mut warnings = Vec::new();
     let outcome = if D::supports(action) {
-        load().and_then(|document| run::<D>(action, document, &mut warnings))
+        load().and_then(|document| run::<D>(context, document, &mut warnings))
     } else {
         Err(unsupported(action))
     };
@@ -31,38 +34,43 @@ fn unsupported(action: Action) -> Error {
 }
 
 fn run<D: PowerDriver>(
-    action: Action,
+    mut context: Context,
     document: Value,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Data>> {
+    let action = context.action();
     // All input is checked before the driver is built, so a bad document never reaches
     // the BMC.
     let input = Input::from_document(document)?;
+    context.set_system_id(input.system_id());
     let parameters = input
         .parameters::<D::Parameters>(setting_types_of::<D>, |warning| warnings.push(warning))?;
     let devices = match action {
         Action::SetBootOrder => input.boot_devices()?,
         _ => Vec::new(),
     };
+    let ctx = &context;
+    // The driver's log lines, its constructor's included, name the machine.
+    let _tagged = current::enter(ctx);
     panic_guard::run(|| {
         let driver = D::from_parameters(parameters)?;
         Ok(match action {
-            Action::PowerOn => driver.power_on().map(|()| None)?,
-            Action::PowerOff => driver.power_off().map(|()| None)?,
-            Action::PowerQuery => Some(Data::PowerState(driver.power_query()?)),
-            Action::PowerCycle => cycle(&driver).map(|()| None)?,
+            Action::PowerOn => driver.power_on(ctx).map(|()| None)?,
+            Action::PowerOff => driver.power_off(ctx).map(|()| None)?,
+            Action::PowerQuery => Some(Data::PowerState(driver.power_query(ctx)?)),
+            Action::PowerCycle => cycle(&driver, ctx).map(|()| None)?,
             Action::PowerReset => match D::POWER_RESET {
-                Some(reset) => reset(&driver),
-                None => cycle(&driver),
+                Some(reset) => reset(&driver, ctx),
+                None => cycle(&driver, ctx),
             }
             .map(|()| None)?,
             Action::Probe => {
                 let probe = D::PROBE.ok_or_else(|| unsupported(action))?;
-                Some(Data::Systems(probe(&driver)?))
+                Some(Data::Systems(probe(&driver, ctx)?))
             }
             Action::SetBootOrder => {
                 let set_boot_order = D::SET_BOOT_ORDER.ok_or_else(|| unsupported(action))?;
-                set_boot_order(&driver, &devices).map(|()| None)?
+                set_boot_order(&driver, ctx, &devices).map(|()| None)?
             }
         })
     })
@@ -70,11 +78,11 @@ fn run<D: PowerDriver>(
 
 /// Off unless known to be off (a driver MAAS may not query is switched off blindly),
 /// then on.
-fn cycle<D: PowerDriver>(driver: &D) -> Result<()> {
-    if !D::QUERYABLE || driver.power_query()? != PowerState::Off {
-        driver.power_off()?;
+fn cycle<D: PowerDriver>(driver: &D, ctx: &Context) -> Result<()> {
+    if !D::QUERYABLE || driver.power_query(ctx)? != PowerState::Off {
+        driver.power_off(ctx)?;
     }
-    driver.power_on()
+    driver.power_on(ctx)
 }
 
 #[cfg(test)]
@@ -91,7 +99,7 @@ mod tests {
 
     #[test]
     fn undeclared_actions_are_refused_before_the_input_is_read() {
-        let response = super::execute::<Lamp>(Action::Probe, || {
+        let response = super::execute::<Lamp>(crate::Context::new(Action::Probe), || {
             panic!("the input must not be read for an unsupported action")
         });
         assert_eq!(
@@ -287,6 +295,56 @@ mod tests {
         assert_eq!(code, ErrorCode::Fatal);
         assert!(message.ends_with("power_on is not wired"), "{message}");
         assert_eq!(response.exit_code(), 1);
+    }
+
+    #[test]
+    fn the_context_names_the_action_and_the_machine() {
+        use crate::test_drivers::Watch;
+        let input = json!({"driverParameters": {"system_id": "node-1"}});
+        let response = testing::run::<Watch>(Action::PowerOn, input.clone());
+        assert_eq!(
+            error_of(&response).1,
+            r#"power_on Some("node-1") false Some("power_on system_id=node-1")"#
+        );
+        // A cycle's off and on are the cycle's.
+        let response = testing::run::<Watch>(Action::PowerCycle, json!({"driverParameters": {}}));
+        assert_eq!(
+            error_of(&response).1,
+            r#"power_cycle None false Some("power_cycle")"#
+        );
+        // MAAS's "" for unset is no machine.
+        let input = json!({"driverParameters": {"system_id": ""}});
+        let response = testing::run::<Watch>(Action::PowerOn, input);
+        assert!(error_of(&response).1.starts_with("power_on None"));
+        // Out of the action, nothing is tagged.
+        assert_eq!(crate::context::current::tag(), None);
+    }
+
+    #[test]
+    fn run_with_deadline_gives_the_context_its_deadline() {
+        use crate::test_drivers::Watch;
+        use std::time::{Duration, Instant};
+        let input = json!({"driverParameters": {"system_id": "node-2"}});
+        let response = testing::run_with_deadline::<Watch>(
+            Action::PowerOn,
+            input.clone(),
+            Duration::from_secs(30),
+        );
+        assert_eq!(
+            error_of(&response).1,
+            r#"power_on Some("node-2") true Some("power_on system_id=node-2")"#
+        );
+        let started = Instant::now();
+        let response = testing::run_with_deadline::<Watch>(
+            Action::PowerOff,
+            input,
+            Duration::from_millis(200),
+        );
+        assert_eq!(
+            error_of(&response),
+            (ErrorCode::Conn, "timed out after 0.2 s".into())
+        );
+        assert!(started.elapsed() < Duration::from_secs(30));
     }
 
     #[test]

@@ -77,6 +77,16 @@ impl Input {
         })
     }
 
+    /// The machine: `driverParameters.system_id`, which MAAS adds to every machine's
+    /// parameters; `None` when absent, empty or not a string.
+    pub(crate) fn system_id(&self) -> Option<String> {
+        self.parameters
+            .get("system_id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+    }
+
     /// Deserialises `driverParameters`, read as MAAS stores them (`types` is the
     /// parameters' setting types, asked for only when needed), naming each key the type
     /// ignores through `warn`.

@@ -51,6 +51,7 @@ extern crate self as maaspd;
 mod action;
 mod boot_device;
 pub mod cli;
+mod context;
 mod document;
 mod driver;
 mod error;
@@ -58,6 +59,7 @@ mod execute;
 mod form_values;
 mod input;
 pub mod ip_extractor;
+mod logger;
 pub mod metadata;
 mod panic_guard;
 mod power_state;
@@ -76,6 +78,7 @@ mod test_drivers;
 
 pub use action::{Action, UnknownAction};
 pub use boot_device::{BootDevice, Disk};
+pub use context::Context;
 pub use driver::{Parameters, PowerDriver, PowerResetFn, ProbeFn, SetBootOrderFn};
 pub use error::{Error, ErrorCode, Result};
 pub use ip_extractor::IpExtractor;
@@ -87,7 +90,8 @@ pub use secret::Secret;
 pub use maaspd_macros::{parameters, power_driver};
 
 /// The `log` facade: a driver's `maaspd::log::info!(...)` shows with `-v`, `debug!` with
-/// `-vv`, on stderr. Never log a secret.
+/// `-vv`, on stderr, tagged with the action and the machine it runs for
+/// (`power_on system_id=abc123`). Never log a secret.
 pub use log;
 
 /// serde_json, re-exported so a driver crate builds JSON values (for
@@ -100,22 +104,23 @@ pub mod __private {
     pub use schemars;
     pub use serde;
 
-    use crate::{BootDevice, ProbedSystem, Result};
+    use crate::{BootDevice, Context, ProbedSystem, Result};
 
     /// `probe` with the signature the runtime calls: `#[power_driver]` implements it with
-    /// the author's own return type, so a wrong one is reported at the author's code.
+    /// the author's own return and context types, so a wrong one is reported at the
+    /// author's code.
     pub trait Probe {
-        fn probe(&self) -> Result<Vec<ProbedSystem>>;
+        fn probe(&self, ctx: &Context) -> Result<Vec<ProbedSystem>>;
     }
 
     /// `set_boot_order` with the signature the runtime calls, as for [`Probe`].
     pub trait SetBootOrder {
-        fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()>;
+        fn set_boot_order(&self, ctx: &Context, devices: &[BootDevice]) -> Result<()>;
     }
 
     /// `power_reset` with the signature the runtime calls, as for [`Probe`].
     pub trait PowerReset {
-        fn power_reset(&self) -> Result<()>;
+        fn power_reset(&self, ctx: &Context) -> Result<()>;
     }
 
     /// The parameters of the placeholder impl `#[power_driver]` emits beside a compile

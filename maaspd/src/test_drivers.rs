@@ -111,3 +111,33 @@ impl Chassis {
         Ok(())
     }
 }
+
+/// A watch: reports what its context says, through its errors.
+#[crate::parameters]
+pub(crate) struct Watch {
+    /// The machine, as MAAS adds it.
+    #[serde(default)]
+    system_id: Option<String>,
+}
+
+#[crate::power_driver(description = "A watch for tests", main = false)]
+impl Watch {
+    /// The action, the machine, whether there is a deadline, and the log tag.
+    fn power_on(&self, ctx: &crate::Context) -> Result<()> {
+        let tag = crate::context::current::tag();
+        Err(Error::action(format!(
+            "{} {:?} {} {tag:?}",
+            ctx.action(),
+            ctx.system_id(),
+            ctx.deadline().is_some()
+        )))
+    }
+
+    fn power_off(&self, ctx: &crate::Context) -> Result<()> {
+        ctx.sleep(std::time::Duration::from_secs(60))
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        Ok(PowerState::Off)
+    }
+}

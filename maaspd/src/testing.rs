@@ -29,9 +29,11 @@
 //! );
 //! ```
 
+use std::time::Duration;
+
 use serde_json::Value;
 
-use crate::{Action, PowerDriver, Response};
+use crate::{Action, Context, PowerDriver, Response};
 
 /// Runs `action` of driver `D` on `input`, the whole input document, exactly as the
 /// CLI would after reading it.
@@ -78,7 +80,51 @@ use crate::{Action, PowerDriver, Response};
 /// assert!(response.error().is_none());
 /// ```
 pub fn run<D: PowerDriver>(action: Action, input: Value) -> Response {
-    crate::execute::execute::<D>(action, || Ok(input))
+    crate::execute::execute::<D>(Context::new(action), || Ok(input))
+}
+
+/// Runs `action` like [`run`], with a deadline `limit` from now, as `--timeout` gives
+/// it: the action's [`Context`] has the deadline, and past it the answer is
+/// `connError` "timed out after N s" without waiting for the action, whose context is
+/// then cancelled (it runs on a thread of its own, left to finish).
+///
+/// ```
+/// use std::time::Duration;
+/// use maaspd::{Action, Context, ErrorCode, PowerState, testing};
+/// use maaspd::serde_json::json;
+///
+/// /// A BMC that reports how long it was given.
+/// #[maaspd::parameters]
+/// struct Bmc {}
+///
+/// #[maaspd::power_driver(description = "A BMC", main = false)]
+/// impl Bmc {
+///     fn power_on(&self, ctx: &Context) -> maaspd::Result<()> {
+///         match ctx.time_left() {
+///             Some(left) if left <= Duration::from_secs(5) => Ok(()),
+///             other => Err(maaspd::Error::fatal(format!("given {other:?}"))),
+///         }
+///     }
+///     fn power_off(&self, ctx: &Context) -> maaspd::Result<()> {
+///         ctx.sleep(Duration::from_secs(60)) // cut at the deadline
+///     }
+///     fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
+/// }
+///
+/// let input = json!({"driverParameters": {}});
+/// let response = testing::run_with_deadline::<Bmc>(Action::PowerOn, input.clone(), Duration::from_secs(5));
+/// assert!(response.error().is_none());
+///
+/// let response = testing::run_with_deadline::<Bmc>(Action::PowerOff, input, Duration::from_millis(100));
+/// let error = response.error().unwrap();
+/// assert_eq!((error.code(), error.message()), (ErrorCode::Conn, "timed out after 0.1 s"));
+/// ```
+pub fn run_with_deadline<D: PowerDriver>(
+    action: Action,
+    input: Value,
+    limit: Duration,
+) -> Response {
+    crate::cli::deadline::execute::<D>(action, || Ok(input), limit)
 }
 
 /// The JSON Schema of `D`'s parameters, as `DRIVER schema` prints it.

@@ -12,7 +12,8 @@ use super::methods::{Method, Methods, generics_tokens};
 ///
 /// The forwarding methods are declared with the author's own return and argument types,
 /// so a wrong type is reported by the compiler as a mismatch with the trait, at the
-/// author's tokens.
+/// author's tokens. The runtime passes every action its context; a method that does not
+/// take it is called without.
 pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> TokenStream {
     let driver = &block.self_ty;
     let description = &args.description;
@@ -24,7 +25,14 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
     let forward = |method: Method| {
         let found = found(method);
         let (name, output) = (&found.ident, &found.output);
-        quote!(fn #name(&self) -> #output { <#driver>::#name(self) })
+        match &found.context {
+            Some(context) => quote! {
+                fn #name(&self, ctx: #context) -> #output { <#driver>::#name(self, ctx) }
+            },
+            None => quote! {
+                fn #name(&self, _: &::maaspd::Context) -> #output { <#driver>::#name(self) }
+            },
+        }
     };
     let (power_on, power_off, power_query) = (
         forward(Method::PowerOn),
@@ -45,12 +53,20 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
     });
     let set_boot_order = methods.get(Method::SetBootOrder).map(|found| {
         let (name, output, devices) = (&found.ident, &found.output, &found.argument);
-        quote! {
-            impl ::maaspd::__private::SetBootOrder for #driver {
-                fn #name(&self, devices: #devices) -> #output {
+        let method = match &found.context {
+            Some(context) => quote! {
+                fn #name(&self, ctx: #context, devices: #devices) -> #output {
+                    <#driver>::#name(self, ctx, devices)
+                }
+            },
+            None => quote! {
+                fn #name(&self, _: &::maaspd::Context, devices: #devices) -> #output {
                     <#driver>::#name(self, devices)
                 }
-            }
+            },
+        };
+        quote! {
+            impl ::maaspd::__private::SetBootOrder for #driver { #method }
         }
     });
     let probe_const = probe.as_ref().map(|_| {
@@ -192,15 +208,18 @@ pub(crate) fn placeholder(block: &ItemImpl, args: &DriverArgs) -> TokenStream {
                     match parameters {}
                 }
 
-                fn power_on(&self) -> ::maaspd::Result<()> {
+                fn power_on(&self, _: &::maaspd::Context) -> ::maaspd::Result<()> {
                     ::core::unreachable!()
                 }
 
-                fn power_off(&self) -> ::maaspd::Result<()> {
+                fn power_off(&self, _: &::maaspd::Context) -> ::maaspd::Result<()> {
                     ::core::unreachable!()
                 }
 
-                fn power_query(&self) -> ::maaspd::Result<::maaspd::PowerState> {
+                fn power_query(
+                    &self,
+                    _: &::maaspd::Context,
+                ) -> ::maaspd::Result<::maaspd::PowerState> {
                     ::core::unreachable!()
                 }
             }

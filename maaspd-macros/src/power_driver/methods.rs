@@ -2,7 +2,8 @@
 
 use quote::ToTokens;
 use syn::{
-    FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, ReceiverKind, ReturnType, Signature, Type,
+    FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, PatType, ReceiverKind, ReturnType, Signature,
+    Type,
 };
 
 use crate::errors::Errors;
@@ -78,7 +79,9 @@ pub(crate) struct Found {
     pub(crate) ident: Ident,
     /// The return type; `()` only when its absence was already reported.
     pub(crate) output: Type,
-    /// The argument besides `&self`, for `set_boot_order`.
+    /// The context's type, when the method takes one right after `&self`.
+    pub(crate) context: Option<Type>,
+    /// The argument besides `&self` and the context, for `set_boot_order`.
     pub(crate) argument: Option<Type>,
 }
 
@@ -117,16 +120,12 @@ impl Methods {
             };
             let name = function.sig.ident.to_string();
             if let Some(method) = Method::from_name(&name) {
-                check_action(function, method, errors);
+                let (context, arguments) = check_action(function, method, errors);
                 methods.found[method as usize] = Some(Found {
                     ident: function.sig.ident.clone(),
                     output: output_type(&function.sig),
-                    argument: function.sig.inputs.iter().nth(1).and_then(
-                        |argument| match argument {
-                            FnArg::Typed(argument) => Some((*argument.ty).clone()),
-                            FnArg::Receiver(_) => None,
-                        },
-                    ),
+                    context,
+                    argument: arguments.into_iter().next(),
                 });
             } else if name == "new" {
                 methods.constructor = constructor(function, errors);
@@ -149,7 +148,12 @@ fn output_type(sig: &Signature) -> Type {
     }
 }
 
-fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
+/// Checks an action's signature; returns its context type and its other arguments.
+fn check_action(
+    function: &ImplItemFn,
+    method: Method,
+    errors: &mut Errors,
+) -> (Option<Type>, Vec<Type>) {
     let sig = &function.sig;
     let expected = method.expected();
     let name = method.name();
@@ -178,7 +182,7 @@ fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
             ),
         },
     }
-    let arguments: Vec<_> = sig.inputs.iter().skip(1).collect();
+    let (context, arguments) = split_context(sig, name, errors);
     if arguments.len() != method.arguments() {
         let at = arguments.get(method.arguments()).map_or_else(
             || sig.ident.to_token_stream(),
@@ -188,10 +192,13 @@ fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
             0 => "no arguments besides `&self`",
             _ => "one argument besides `&self`",
         };
-        errors.at(at, format!("`{name}` takes {what}: expected `{expected}`"));
+        errors.at(
+            at,
+            format!("`{name}` takes {what} and an optional `ctx: &maaspd::Context`: expected `{expected}`"),
+        );
     }
     if method == Method::SetBootOrder
-        && let Some(FnArg::Typed(argument)) = arguments.first()
+        && let Some(argument) = arguments.first()
         && !is_slice_reference(&argument.ty)
     {
         errors.at(
@@ -200,6 +207,87 @@ fn check_action(function: &ImplItemFn, method: Method, errors: &mut Errors) {
         );
     }
     check_returns_result(sig, name, expected, errors);
+    let arguments = arguments.into_iter().map(|argument| *argument.ty).collect();
+    (context, arguments)
+}
+
+/// How an argument's type names the context.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ContextArgument {
+    /// `&Context`, as the runtime lends it.
+    Shared,
+    /// `&mut Context`.
+    Mutable,
+    /// `Context`.
+    Owned,
+}
+
+/// Splits the arguments after the receiver into the context (a `&Context` right after
+/// `&self`) and the others, reporting a context taken otherwise or elsewhere.
+fn split_context(sig: &Signature, name: &str, errors: &mut Errors) -> (Option<Type>, Vec<PatType>) {
+    let mut context = None;
+    let mut others = Vec::new();
+    let typed = sig.inputs.iter().filter_map(|argument| match argument {
+        FnArg::Typed(argument) => Some(argument),
+        FnArg::Receiver(_) => None,
+    });
+    for (position, argument) in typed.enumerate() {
+        let ty = &*argument.ty;
+        let Some(kind) = context_argument(ty) else {
+            others.push(argument.clone());
+            continue;
+        };
+        if position > 0 || context.is_some() {
+            let what = if context.is_some() {
+                "one context"
+            } else {
+                "the context first, right after `&self`"
+            };
+            errors.at(
+                argument,
+                format!("`{name}` takes {what}: `fn {name}(&self, ctx: &maaspd::Context, ...)`"),
+            );
+            continue;
+        }
+        match kind {
+            ContextArgument::Shared => {}
+            ContextArgument::Mutable => errors.at(
+                ty,
+                format!("`{name}` takes `&maaspd::Context`, not `&mut`: the runtime shares the context with the action"),
+            ),
+            ContextArgument::Owned => errors.at(
+                ty,
+                format!("`{name}` borrows the context: `ctx: &maaspd::Context`"),
+            ),
+        }
+        context = Some(ty.clone());
+    }
+    (context, others)
+}
+
+/// Whether `ty` names a type called `Context` (`maaspd::Context` or an import of it;
+/// another `Context` is then the compiler's mismatch, at the author's type), and how.
+fn context_argument(ty: &Type) -> Option<ContextArgument> {
+    let names_context = |ty: &Type| match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Context"),
+        _ => false,
+    };
+    match ty {
+        Type::Reference(reference) if names_context(&reference.elem) => {
+            Some(match reference.mutability {
+                Some(_) => ContextArgument::Mutable,
+                None => ContextArgument::Shared,
+            })
+        }
+        Type::Group(group) => context_argument(&group.elem),
+        Type::Paren(paren) => context_argument(&paren.elem),
+        ty if names_context(ty) => Some(ContextArgument::Owned),
+        _ => None,
+    }
 }
 
 fn constructor(function: &ImplItemFn, errors: &mut Errors) -> Option<Constructor> {
@@ -384,13 +472,47 @@ mod tests {
                 "`power_on` takes `&self`, not `self`: expected `fn power_on(&self) -> maaspd::Result<()>`",
                 "`power_off` takes `&self`, not `&mut self`: a driver is not changed by its actions; use interior mutability for state",
                 "`power_query` must not be async: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
-                "`power_query` takes no arguments besides `&self`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`power_query` takes no arguments besides `&self` and an optional `ctx: &maaspd::Context`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
                 "`power_query` must return a `maaspd::Result`, not `bool`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
                 "`probe` must not be generic: expected `fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>`",
                 "`probe` must return a `maaspd::Result`: expected `fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>`",
                 "`set_boot_order` takes the boot order as `&[maaspd::BootDevice]`",
                 "`new` must return a `maaspd::Result`, not `Self`: expected `fn new(parameters: P) -> maaspd::Result<Self>`",
                 "`new` builds the driver from its parameters and takes no `self`: expected `fn new(parameters: P) -> maaspd::Result<Self>`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_context_comes_first_and_borrowed() {
+        let (methods, errors) = collect(parse_quote! {
+            impl D {
+                fn power_on(&self, ctx: &maaspd::Context) -> Result<()> { Ok(()) }
+                fn set_boot_order(&self, ctx: &Context, d: &[BootDevice]) -> Result<()> { Ok(()) }
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let found = methods.get(Method::SetBootOrder).unwrap();
+        let tokens = |ty: &Option<Type>| ty.to_token_stream().to_string();
+        assert_eq!(tokens(&found.context), "& Context");
+        assert_eq!(tokens(&found.argument), "& [BootDevice]");
+        assert!(methods.get(Method::PowerOn).unwrap().argument.is_none());
+
+        let (_, errors) = collect(parse_quote! {
+            impl D {
+                fn power_on(&self, ctx: Context) -> Result<()> { Ok(()) }
+                fn power_off(&self, ctx: &mut Context) -> Result<()> { Ok(()) }
+                fn power_query(&self, a: &Context, b: &Context) -> Result<PowerState> { todo!() }
+                fn set_boot_order(&self, d: &[BootDevice], ctx: &Context) -> Result<()> { Ok(()) }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`power_on` borrows the context: `ctx: &maaspd::Context`",
+                "`power_off` takes `&maaspd::Context`, not `&mut`: the runtime shares the context with the action",
+                "`power_query` takes one context: `fn power_query(&self, ctx: &maaspd::Context, ...)`",
+                "`set_boot_order` takes the context first, right after `&self`: `fn set_boot_order(&self, ctx: &maaspd::Context, ...)`",
             ]
         );
     }

@@ -1,5 +1,6 @@
-//! `--timeout`: an action that overruns is answered `connError` and the process exits,
-//! abandoning the thread that runs it.
+//! `--timeout` (and `testing::run_with_deadline`): an action that overruns is answered
+//! `connError` and the process goes on without it, abandoning the thread that runs it;
+//! the action's [`Context`] says when that comes, and is cancelled then.
 
 use std::sync::mpsc;
 use std::thread;
@@ -7,28 +8,32 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::context::{CancelOnDrop, timed_out};
 use crate::execute::execute as run;
 use crate::response::Response;
-use crate::{Action, Error, PowerDriver, Result};
+use crate::{Action, Context, Error, PowerDriver, Result};
 
 /// Runs `action` like [`crate::execute::execute`], but gives up after `limit`. The input
 /// is read before the clock starts: the deadline is the BMC's.
-pub(super) fn execute<D: PowerDriver>(
+pub(crate) fn execute<D: PowerDriver>(
     action: Action,
     load: impl FnOnce() -> Result<Value>,
     limit: Duration,
 ) -> Response {
     if !D::supports(action) {
-        return run::<D>(action, load);
+        return run::<D>(Context::new(action), load);
     }
     let document = load();
+    let context = Context::new(action).with_timeout(limit);
+    // However this returns, the action is told nobody waits for it any more.
+    let _cancel = CancelOnDrop(context.signal());
     let (sender, receiver) = mpsc::channel();
     // The driver is built and run on its own thread; at the deadline the process
-    // returns without it, and exits.
+    // returns without it.
     let spawned = thread::Builder::new()
         .name(action.name().into())
         .spawn(move || {
-            let _ = sender.send(run::<D>(action, || document));
+            let _ = sender.send(run::<D>(context, || document));
         });
     if let Err(error) = spawned {
         return Response::new(
@@ -37,14 +42,7 @@ pub(super) fn execute<D: PowerDriver>(
             Vec::new(),
         );
     }
-    receiver.recv_timeout(limit).unwrap_or_else(|_| {
-        Response::new(
-            action,
-            Err(Error::conn(format!(
-                "timed out after {} s",
-                limit.as_secs_f64()
-            ))),
-            Vec::new(),
-        )
-    })
+    receiver
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| Response::new(action, Err(timed_out(limit)), Vec::new()))
 }

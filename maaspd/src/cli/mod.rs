@@ -5,8 +5,7 @@
 //! `#[power_driver]` generates only a `main` that calls [`main`].
 
 mod command;
-mod deadline;
-mod logger;
+pub(crate) mod deadline;
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
@@ -18,7 +17,7 @@ use clap::ArgMatches;
 
 use crate::execute::execute;
 use crate::metadata::Metadata;
-use crate::{Action, PowerDriver, document, input, panic_guard, schema};
+use crate::{Action, Context, PowerDriver, document, input, logger, panic_guard, schema};
 pub(crate) use command::command;
 use command::{INPUT, METADATA, SCHEMA, TIMEOUT, VERBOSE};
 
@@ -124,7 +123,7 @@ pub fn run<D: PowerDriver>(
     };
     let response = match arguments.get_one::<Duration>(TIMEOUT) {
         Some(&limit) => deadline::execute::<D>(action, load, limit),
-        None => execute::<D>(action, load),
+        None => execute::<D>(Context::new(action), load),
     };
     for warning in response.warnings() {
         let _ = writeln!(stderr, "warning: {warning}");

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::{PowerDriver, panic_guard};
 
@@ -189,6 +189,19 @@ impl Options {
 struct Shared {
     workers: Semaphore,
     timeout: Duration,
+    /// Turns true when the service begins shutting down: the actions in flight are
+    /// told through their contexts.
+    stopping: watch::Sender<bool>,
+}
+
+impl Shared {
+    fn new(workers: usize, timeout: Duration) -> Shared {
+        Shared {
+            workers: Semaphore::new(workers.max(1)),
+            timeout,
+            stopping: watch::Sender::new(false),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -198,10 +211,7 @@ pub(crate) use routes::{ENDPOINTS, MAX_BODY};
 /// in-process, without a socket.
 #[cfg(test)]
 pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> axum::Router {
-    routes::router::<D>(Arc::new(Shared {
-        workers: Semaphore::new(workers.max(1)),
-        timeout,
-    }))
+    routes::router::<D>(Arc::new(Shared::new(workers, timeout)))
 }
 
 /// Serves driver `D` until SIGTERM or SIGINT; then stops taking connections, removes the
@@ -239,6 +249,8 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
 /// ```
 pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     panic_guard::install_quiet_hook();
+    // The driver's own log lines, when `serve` is called without the command line.
+    crate::logger::install(D::NAME);
     // systemd's variables are read, and unset, before the runtime starts its threads.
     let socket = socket::Listening::open(&options, D::NAME)?;
     let supervisor = notify::Supervisor::from_environment(D::NAME);
@@ -259,10 +271,7 @@ async fn run<D: PowerDriver>(
     mut socket: socket::Listening,
     supervisor: notify::Supervisor,
 ) -> io::Result<()> {
-    let shared = Arc::new(Shared {
-        workers: Semaphore::new(options.workers.max(1)),
-        timeout: options.timeout,
-    });
+    let shared = Arc::new(Shared::new(options.workers, options.timeout));
     if options.timeout > DEFAULT_TIMEOUT {
         eprintln!(
             "{}: warning: a {} s deadline leaves MAAS too little time: its agent gives up \
@@ -291,8 +300,11 @@ async fn run<D: PowerDriver>(
         settings.max_connections
     );
     let file = socket.file();
+    let told = shared.clone();
     let stopping = async move {
         shutdown_signal().await;
+        // The actions in flight are told through their contexts.
+        told.stopping.send_replace(true);
         supervisor.stopping();
         // From now on MAAS's agent neither finds nor reaches this service (unless systemd
         // holds the socket, to start it again); the requests in flight are finished.

@@ -10,13 +10,16 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post};
 use serde_json::json;
+use tokio::sync::watch;
 
 use super::Shared;
 use super::reply::Reply;
 use super::request;
+use crate::context::signal::Reason;
+use crate::context::{CancelOnDrop, timed_out};
 use crate::execute::execute;
 use crate::metadata::Metadata;
-use crate::{Action, Error, PowerDriver};
+use crate::{Action, Context, Error, PowerDriver};
 
 /// A request body holds one machine's parameters: anything bigger is refused (413).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -70,9 +73,10 @@ async fn run_action<D: PowerDriver>(
     let request = match body {
         // As in the one-shot protocol, an action the driver does not offer is refused
         // before the request is read (`execute` answers without loading anything).
-        Ok(_) if !D::supports(action) => Err(Reply::from_response(&execute::<D>(action, || {
-            Ok(serde_json::Value::Null)
-        }))),
+        Ok(_) if !D::supports(action) => Err(Reply::from_response(&execute::<D>(
+            Context::new(action),
+            || Ok(serde_json::Value::Null),
+        ))),
         Ok(body) => request::parse(action, &body).map_err(|error| Reply::error(&error)),
         Err(rejection) => Err(Reply::refused(
             rejection.status(),
@@ -99,8 +103,9 @@ async fn run_action<D: PowerDriver>(
 
 /// Waits for a worker, then runs the action on the blocking pool. The deadline counts
 /// from the request's arrival, the wait for a worker included, as MAAS's agent's clock
-/// does: past it the request is answered 503 and the worker freed for the next (the
-/// action itself cannot be interrupted and finishes on its own).
+/// does: past it the request is answered 503 and the worker freed for the next. The
+/// action itself cannot be interrupted: its context tells it, once the request is
+/// answered or the service begins shutting down, and it finishes on its own.
 async fn run_bounded<D: PowerDriver>(
     action: Action,
     document: serde_json::Value,
@@ -109,18 +114,27 @@ async fn run_bounded<D: PowerDriver>(
 ) -> Reply {
     let deadline = tokio::time::Instant::from_std(started) + shared.timeout;
     let timed_out = |waiting: &str| {
-        Reply::error(&Error::conn(format!(
-            "timed out after {} s{waiting}",
-            shared.timeout.as_secs_f64()
-        )))
+        let error = timed_out(shared.timeout);
+        Reply::error(&Error::conn(format!("{}{waiting}", error.message())))
     };
     let _worker = match tokio::time::timeout_at(deadline, shared.workers.acquire()).await {
         Ok(Ok(worker)) => worker,
         Ok(Err(_)) => return Reply::error(&Error::conn("the service is stopping")),
         Err(_) => return timed_out(" waiting for a free worker: every worker is busy"),
     };
-    let task = tokio::task::spawn_blocking(move || execute::<D>(action, || Ok(document)));
-    match tokio::time::timeout_at(deadline, task).await {
+    let context = Context::new(action).with_deadline(started, shared.timeout);
+    let signal = context.signal();
+    // However this request ends (answered, or its connection gone), its action is told.
+    let _cancel = CancelOnDrop(signal.clone());
+    let mut task = tokio::task::spawn_blocking(move || execute::<D>(context, || Ok(document)));
+    let outcome = tokio::select! {
+        outcome = tokio::time::timeout_at(deadline, &mut task) => outcome,
+        () = stopping(shared.stopping.subscribe()) => {
+            signal.cancel(Reason::Stopping);
+            tokio::time::timeout_at(deadline, &mut task).await
+        }
+    };
+    match outcome {
         Ok(Ok(response)) => {
             // MAAS sends every machine's whole settings: ignored keys are routine here,
             // shown with `serve -vv` only.
@@ -132,6 +146,15 @@ async fn run_bounded<D: PowerDriver>(
         // Panics are caught inside `execute`: this is the runtime shutting down.
         Ok(Err(error)) => Reply::error(&Error::fatal(format!("the action was lost: {error}"))),
         Err(_) => timed_out(""),
+    }
+}
+
+/// Resolves once the service begins shutting down.
+async fn stopping(mut stopping: watch::Receiver<bool>) {
+    let told = stopping.wait_for(|stopping| *stopping).await.is_ok();
+    if !told {
+        // The service is gone without saying so: nothing more to wait for.
+        std::future::pending::<()>().await;
     }
 }
 
