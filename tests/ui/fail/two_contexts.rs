@@ -1,0 +1,13 @@
+// Two contexts.
+use maaspd::{BootDevice, Context, PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver", boot_order = true)]
+impl Driver {
+    fn power_on(&self, ctx: &Context, again: &maaspd::Context) -> Result<()> { let _ = (ctx, again); Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+    fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()> { drop(devices); Ok(()) }
+}
