@@ -196,7 +196,7 @@ fn parameter_errors_name_the_field() {
         // The fixture opts into strictness with #[serde(deny_unknown_fields)].
         (
             br#"{"driverParameters": {"machines": 2, "power_address": "x"}}"#,
-            "driverParameters.power_address: unknown field `power_address`, expected one of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `power_pass`, `system_id`",
+            "driverParameters.power_address: unknown field `power_address`, expected one of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `until_cancelled`, `power_pass`, `system_id`",
         ),
     ];
     for (input, message) in cases {
@@ -492,6 +492,46 @@ fn timeout_gives_conn_error_without_waiting_for_the_action() {
     assert_eq!(out.status, 0, "{out:?}");
     let out = run(&chassis(), &["power_on", "--timeout", "0"], input);
     assert_eq!(out.status, 2, "a non-positive timeout is a usage error");
+}
+
+/// `--timeout` reaches the driver's context, and the driver's log lines name the action
+/// and the machine.
+#[test]
+fn the_context_has_the_deadline_and_tags_the_drivers_log() {
+    let input = br#"{"driverParameters": {"machines": 1, "system_id": "node-3"}}"#;
+    let tagged = "fixture-chassis: info: power_query system_id=node-3: ";
+    let out = run(&chassis(), &["-v", "power_query", "--timeout", "2"], input);
+    assert_eq!(out.status, 0, "{out:?}");
+    let left_ms: u64 = out
+        .stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(tagged)?.strip_prefix("time left: "))
+        .and_then(|left| left.strip_suffix(" ms")?.parse().ok())
+        .unwrap_or_else(|| panic!("no tagged time left in {:?}", out.stderr));
+    assert!((1..=2000).contains(&left_ms), "{left_ms} ms left of 2 s");
+    // The runtime's own lines are not the driver's: untagged.
+    assert!(
+        out.stderr
+            .contains("fixture-chassis: info: power_query: fixture-chassis 0.1.0\n"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(&chassis(), &["-v", "power_query"], input);
+    assert!(
+        out.stderr.contains(&format!("{tagged}no deadline\n")),
+        "{}",
+        out.stderr
+    );
+    // No machine in the parameters: the action alone.
+    let input = br#"{"driverParameters": {"machines": 1}}"#;
+    let out = run(&chassis(), &["-v", "power_query"], input);
+    assert!(
+        out.stderr
+            .contains("fixture-chassis: info: power_query: no deadline\n"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -223,8 +223,8 @@ fn driver_errors_have_the_spec_status() {
             error_body(
                 "invalid_parameters",
                 "driverParameters.power_address: unknown field `power_address`, expected one \
-                 of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `power_pass`, \
-                 `system_id`",
+                 of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `until_cancelled`, \
+                 `power_pass`, `system_id`",
                 Some("settingsError"),
             ),
         ),
@@ -384,6 +384,54 @@ fn the_deadline_answers_503_and_frees_the_worker() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The blocking action's context is cancelled when its request is answered 503: a
+/// driver that polls it stops then, not when it would have finished.
+#[test]
+fn an_answered_requests_action_is_cancelled() {
+    let server = Server::start(&chassis(), &["--timeout", "0.5", "-v"]);
+    let started = Instant::now();
+    let response = query(&server, "blocked", json!({"until_cancelled": true}));
+    assert_reply(
+        &response,
+        503,
+        &error_body("unavailable", "timed out after 0.5 s", Some("connError")),
+    );
+    let answered = started.elapsed();
+    let line = "fixture-chassis: info: power_query system_id=blocked: cancelled after ";
+    let cancelled_ms = wait_for_line(&server, line, Duration::from_secs(10));
+    // Cancelled at the answer, give or take the fixture's 10 ms polls; the bound only
+    // says it did not run on.
+    assert!(
+        (400..1500).contains(&cancelled_ms),
+        "cancelled after {cancelled_ms} ms, answered after {answered:?}"
+    );
+    // And its log line named the machine, as the deadline it was given did.
+    assert!(
+        server
+            .stderr()
+            .contains("fixture-chassis: info: power_query system_id=blocked: time left: "),
+        "{}",
+        server.stderr()
+    );
+}
+
+/// Waits until the server logs a line starting with `start` followed by a number of
+/// milliseconds (`... 512 ms`), and returns it.
+fn wait_for_line(server: &Server, start: &str, within: Duration) -> u64 {
+    let deadline = Instant::now() + within;
+    loop {
+        let stderr = server.stderr();
+        let found = stderr
+            .lines()
+            .find_map(|line| line.strip_prefix(start)?.strip_suffix(" ms")?.parse().ok());
+        match found {
+            Some(ms) => return ms,
+            None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            None => panic!("no line {start:?}... in {within:?}:\n{stderr}"),
+        }
+    }
 }
 
 /// The context as MAAS stores a machine's power parameters (`"2"` for a number, `""`
@@ -708,6 +756,57 @@ fn sigterm_finishes_the_request_in_flight() {
         "{stderr}"
     );
     assert!(stderr.ends_with("fixture-chassis: stopped\n"), "{stderr}");
+}
+
+/// Shutting down cancels the contexts of the actions in flight: one that minds its
+/// context ends then, and its request is answered with what it returned.
+#[test]
+fn sigterm_cancels_the_actions_in_flight() {
+    let mut server = Server::start(&chassis(), &["-v"]);
+    let socket = server.socket().to_owned();
+    let in_flight = std::thread::spawn(move || {
+        let body = request(
+            "in-flight",
+            chassis_context(json!({"until_cancelled": true})),
+        );
+        post(&socket, "/query", &body)
+    });
+    // Let the request reach the driver, which would block until its 8 s deadline.
+    wait_for_line_containing(&server, "system_id=in-flight: time left: ");
+    let signalled = Instant::now();
+    server.terminate();
+    let response = in_flight.join().expect("the client thread");
+    assert_reply(
+        &response,
+        503,
+        &error_body("unavailable", "the service is stopping", Some("connError")),
+    );
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "{status}: {}", server.stderr());
+    assert!(
+        signalled.elapsed() < Duration::from_secs(6),
+        "the action ran on for {:?} after SIGTERM",
+        signalled.elapsed()
+    );
+    assert!(
+        server
+            .stderr()
+            .contains("fixture-chassis: info: power_query system_id=in-flight: cancelled after "),
+        "{}",
+        server.stderr()
+    );
+}
+
+fn wait_for_line_containing(server: &Server, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.stderr().contains(text) {
+        assert!(
+            Instant::now() < deadline,
+            "no {text:?} in {}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
