@@ -11,6 +11,7 @@ pub(crate) enum Reason {
     /// deadline) or its client went away, or the CLI gave up at `--timeout`.
     Abandoned,
     /// The service began shutting down.
+    #[cfg_attr(not(feature = "service"), allow(dead_code))]
     Stopping,
 }
 
