@@ -16,8 +16,9 @@ use signal::{Reason, Signal};
 ///
 /// A driver that waits on its BMC, polls it or runs a tool should stop when the
 /// runtime no longer waits for it: past the deadline (`--timeout` in the CLI, the
-/// request's deadline in `serve`), when `serve` answered the request without it or
-/// began shutting down. [`sleep`](Context::sleep) and
+/// request's deadline in `serve`), or when `serve` answered the request without it (its
+/// client went away). A service shutting down lets its actions run to their end or
+/// deadline. [`sleep`](Context::sleep) and
 /// [`wait_until`](Context::wait_until) stop by themselves; a loop of its own checks
 /// [`is_cancelled`](Context::is_cancelled) or [`check`](Context::check).
 ///
@@ -170,9 +171,9 @@ impl Context {
             .map(|deadline| deadline.at.saturating_duration_since(Instant::now()))
     }
 
-    /// Whether the runtime no longer waits for the action: the deadline passed, the
-    /// request was answered without it, or the service is shutting down. Whatever the
-    /// action returns then is not read; it should stop.
+    /// Whether the runtime no longer waits for the action: the deadline passed, or the
+    /// request was answered without it. Whatever the action returns then is not read; it
+    /// should stop.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -262,7 +263,6 @@ pub(crate) fn timed_out(limit: Duration) -> Error {
 fn interrupted(reason: Reason) -> Error {
     Error::conn(match reason {
         Reason::Abandoned => "the runtime no longer waits for this action",
-        Reason::Stopping => "the service is stopping",
     })
 }
 
@@ -320,13 +320,10 @@ mod tests {
 
     #[test]
     fn sleep_is_cut_by_a_cancellation() {
-        for (reason, message) in [
-            (Reason::Stopping, "the service is stopping"),
-            (
-                Reason::Abandoned,
-                "the runtime no longer waits for this action",
-            ),
-        ] {
+        for (reason, message) in [(
+            Reason::Abandoned,
+            "the runtime no longer waits for this action",
+        )] {
             let ctx = Context::new(Action::PowerQuery);
             let signal = ctx.signal();
             let canceller = thread::spawn(move || {

@@ -8,11 +8,10 @@ use std::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reason {
     /// Nobody awaits the answer any more: its request was answered (503 at the
-    /// deadline) or its client went away, or the CLI gave up at `--timeout`.
+    /// deadline) or its client went away, or the CLI gave up at `--timeout`. A service
+    /// that is shutting down does not cancel: it finishes the requests in flight, so a
+    /// power cycle is never cut between its off and its on.
     Abandoned,
-    /// The service began shutting down.
-    #[cfg_attr(not(feature = "service"), allow(dead_code))]
-    Stopping,
 }
 
 /// Raised once, by the runtime; read and waited on by the action's thread.

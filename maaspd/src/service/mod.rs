@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 
 use crate::{PowerDriver, panic_guard};
 
@@ -189,9 +189,6 @@ impl Options {
 struct Shared {
     workers: Semaphore,
     timeout: Duration,
-    /// Turns true when the service begins shutting down: the actions in flight are
-    /// told through their contexts.
-    stopping: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -199,7 +196,6 @@ impl Shared {
         Shared {
             workers: Semaphore::new(workers.max(1)),
             timeout,
-            stopping: watch::Sender::new(false),
         }
     }
 }
@@ -300,11 +296,8 @@ async fn run<D: PowerDriver>(
         settings.max_connections
     );
     let file = socket.file();
-    let told = shared.clone();
     let stopping = async move {
         shutdown_signal().await;
-        // The actions in flight are told through their contexts.
-        told.stopping.send_replace(true);
         supervisor.stopping();
         // From now on MAAS's agent neither finds nor reaches this service (unless systemd
         // holds the socket, to start it again); the requests in flight are finished.

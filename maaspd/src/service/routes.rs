@@ -10,12 +10,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post};
 use serde_json::json;
-use tokio::sync::watch;
 
 use super::Shared;
 use super::reply::Reply;
 use super::request;
-use crate::context::signal::Reason;
 use crate::context::{CancelOnDrop, timed_out};
 use crate::execute::execute;
 use crate::metadata::Metadata;
@@ -104,8 +102,9 @@ async fn run_action<D: PowerDriver>(
 /// Waits for a worker, then runs the action on the blocking pool. The deadline counts
 /// from the request's arrival, the wait for a worker included, as MAAS's agent's clock
 /// does: past it the request is answered 503 and the worker freed for the next. The
-/// action itself cannot be interrupted: its context tells it, once the request is
-/// answered or the service begins shutting down, and it finishes on its own.
+/// action itself cannot be interrupted: its context tells it once the request is
+/// answered, and it finishes on its own. Shutting down cancels nothing: the requests in
+/// flight are finished, within their deadline.
 async fn run_bounded<D: PowerDriver>(
     action: Action,
     document: serde_json::Value,
@@ -123,18 +122,10 @@ async fn run_bounded<D: PowerDriver>(
         Err(_) => return timed_out(" waiting for a free worker: every worker is busy"),
     };
     let context = Context::new(action).with_deadline(started, shared.timeout);
-    let signal = context.signal();
     // However this request ends (answered, or its connection gone), its action is told.
-    let _cancel = CancelOnDrop(signal.clone());
-    let mut task = tokio::task::spawn_blocking(move || execute::<D>(context, || Ok(document)));
-    let outcome = tokio::select! {
-        outcome = tokio::time::timeout_at(deadline, &mut task) => outcome,
-        () = stopping(shared.stopping.subscribe()) => {
-            signal.cancel(Reason::Stopping);
-            tokio::time::timeout_at(deadline, &mut task).await
-        }
-    };
-    match outcome {
+    let _cancel = CancelOnDrop(context.signal());
+    let task = tokio::task::spawn_blocking(move || execute::<D>(context, || Ok(document)));
+    match tokio::time::timeout_at(deadline, task).await {
         Ok(Ok(response)) => {
             // MAAS sends every machine's whole settings: ignored keys are routine here,
             // shown with `serve -vv` only.
@@ -146,15 +137,6 @@ async fn run_bounded<D: PowerDriver>(
         // Panics are caught inside `execute`: this is the runtime shutting down.
         Ok(Err(error)) => Reply::error(&Error::fatal(format!("the action was lost: {error}"))),
         Err(_) => timed_out(""),
-    }
-}
-
-/// Resolves once the service begins shutting down.
-async fn stopping(mut stopping: watch::Receiver<bool>) {
-    let told = stopping.wait_for(|stopping| *stopping).await.is_ok();
-    if !told {
-        // The service is gone without saying so: nothing more to wait for.
-        std::future::pending::<()>().await;
     }
 }
 
