@@ -145,6 +145,20 @@ impl Rack {
             .unwrap_or_default()
     }
 
+    /// What the service `name` has printed once `done` says it is all there: lines are
+    /// written before the answer but collected by another thread. Fails, with the
+    /// stderr, after [`STARTUP`].
+    fn stderr_once(&self, name: &str, done: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let stderr = self.stderr(name);
+            if done(&stderr) || started.elapsed() >= STARTUP {
+                return stderr;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Asserts that no service printed `secret`.
     fn assert_never_printed(&self, secret: &str) {
         for service in &self.services {
@@ -573,11 +587,10 @@ fn virsh_switches_test_domains_for_the_agent() {
     answer(agent.cycle(&driver, &shut_off), "cycle", &rack, "virsh");
     answer(agent.reset(&driver, &shut_off), "reset", &rack, "virsh");
 
-    let stderr = rack.stderr("virsh");
+    let started = "vm-arm64: was shut off; started; now running\n";
+    let stderr = rack.stderr_once("virsh", |stderr| stderr.matches(started).count() >= 3);
     assert_eq!(
-        stderr
-            .matches("vm-arm64: was shut off; started; now running\n")
-            .count(),
+        stderr.matches(started).count(),
         3,
         "on, cycle and reset each start the shut-off domain:\n{stderr}"
     );
@@ -589,14 +602,17 @@ fn virsh_switches_test_domains_for_the_agent() {
 }
 
 /// The last boot order the virsh driver read back, as it reported it on stderr.
-fn last_boot_order(stderr: &str, domain: &str) -> String {
+fn last_boot_order(rack: &Rack, domain: &str) -> String {
     let prefix = format!("{domain}: boot order now ");
-    stderr
-        .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("no boot order reported for {domain}:\n{stderr}"))
-        .to_owned()
+    let order = |stderr: &str| {
+        stderr
+            .lines()
+            .rev()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map(str::to_owned)
+    };
+    let stderr = rack.stderr_once("virsh", |stderr| order(stderr).is_some());
+    order(&stderr).unwrap_or_else(|| panic!("no boot order reported for {domain}:\n{stderr}"))
 }
 
 #[test]
@@ -638,7 +654,7 @@ fn virsh_sets_the_boot_order_from_maas_rows() {
         "virsh",
     );
     assert_eq!(
-        last_boot_order(&rack.stderr("virsh"), "vm-amd64"),
+        last_boot_order(&rack, "vm-amd64"),
         "1 storage SER-AMD64-0, 2 network 52:54:00:00:01:02, 3 network 52:54:00:00:01:01"
     );
     rack.assert_never_printed(SENTINEL);
@@ -660,7 +676,7 @@ fn virsh_sets_the_boot_order_by_class() {
         &rack,
         "virsh",
     );
-    let now = last_boot_order(&rack.stderr("virsh"), "vm-amd64");
+    let now = last_boot_order(&rack, "vm-amd64");
     let network = now.find("network");
     let disk = ["storage", "disk", "hd"]
         .iter()
