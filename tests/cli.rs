@@ -196,7 +196,7 @@ fn parameter_errors_name_the_field() {
         // The fixture opts into strictness with #[serde(deny_unknown_fields)].
         (
             br#"{"driverParameters": {"machines": 2, "power_address": "x"}}"#,
-            "driverParameters.power_address: unknown field `power_address`, expected one of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `until_cancelled`, `power_pass`, `system_id`",
+            "driverParameters.power_address: unknown field `power_address`, expected one of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `until_cancelled`, `hang`, `power_pass`, `system_id`",
         ),
     ];
     for (input, message) in cases {

@@ -224,7 +224,7 @@ fn driver_errors_have_the_spec_status() {
                 "invalid_parameters",
                 "driverParameters.power_address: unknown field `power_address`, expected one \
                  of `machines`, `fail`, `fail_code`, `panic`, `delay_ms`, `until_cancelled`, \
-                 `power_pass`, `system_id`",
+                 `hang`, `power_pass`, `system_id`",
                 Some("settingsError"),
             ),
         ),

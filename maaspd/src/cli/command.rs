@@ -19,6 +19,8 @@ pub(super) const IDLE_TIMEOUT: &str = "idle-timeout";
 #[cfg(feature = "service")]
 pub(super) const READ_TIMEOUT: &str = "read-timeout";
 #[cfg(feature = "service")]
+pub(super) const MAX_ABANDONED: &str = "max-abandoned";
+#[cfg(feature = "service")]
 pub(super) const MAX_CONNECTIONS: &str = "max-connections";
 pub(super) const VERBOSE: &str = "verbose";
 
@@ -93,6 +95,18 @@ fn serve<D: PowerDriver>() -> Command {
                 .help(format!(
                     "How many actions may run at once [default: {}]",
                     service::DEFAULT_WORKERS
+                )),
+        )
+        .arg(
+            Arg::new(MAX_ABANDONED)
+                .long(MAX_ABANDONED)
+                .value_name("N")
+                .value_parser(value_parser!(u32))
+                .help(format!(
+                    "How many actions still running after their request was answered may \
+                     run on without a worker; beyond it such an action keeps its worker \
+                     until it returns [default: {}]",
+                    service::DEFAULT_MAX_ABANDONED
                 )),
         )
         .arg(

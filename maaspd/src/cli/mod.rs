@@ -155,6 +155,9 @@ fn serve<D: PowerDriver>(arguments: &ArgMatches, stderr: &mut dyn Write) -> u8 {
     if let Some(&workers) = arguments.get_one::<u32>("workers") {
         options.workers = workers as usize;
     }
+    if let Some(&abandoned) = arguments.get_one::<u32>(command::MAX_ABANDONED) {
+        options.max_abandoned = abandoned as usize;
+    }
     if let Some(&timeout) = arguments.get_one::<Duration>(TIMEOUT) {
         options.timeout = timeout;
     }

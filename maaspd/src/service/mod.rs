@@ -8,6 +8,7 @@
 //! ones are closed, and their number is capped, so a client that never closes its
 //! connections (MAAS's agent) cannot exhaust the service's file descriptors.
 
+mod abandonment;
 mod activation;
 mod activity;
 mod connection;
@@ -59,6 +60,11 @@ pub struct Options {
     pub socket_given: bool,
     /// How many actions may run at once; further requests wait their turn.
     pub workers: usize,
+    /// How many actions may run on, abandoned, after their request stopped waiting
+    /// (deadline passed or client gone) without holding a worker. Beyond it an
+    /// overrunning action keeps its worker until it returns. The service's threads stay
+    /// under `workers + max_abandoned` (and a few of its own) however many BMCs hang.
+    pub max_abandoned: usize,
     /// How long a request may take, its wait for a worker included, before it is
     /// answered 503; keep it under [`MAAS_CLIENT_TIMEOUT`] (see [`DEFAULT_TIMEOUT`]).
     pub timeout: Duration,
@@ -114,6 +120,15 @@ pub fn socket_directory(snap_instance_name: Option<&OsStr>) -> PathBuf {
 /// ```
 pub const DEFAULT_WORKERS: usize = 256;
 
+/// Actions that may run on past their request, by default (see
+/// [`Options::max_abandoned`]): room for a few racks of BMCs that never answer, at the
+/// cost of a parked thread each (its stack's pages touched, a few tens of KiB).
+///
+/// ```
+/// assert!(maaspd::service::DEFAULT_MAX_ABANDONED >= maaspd::service::DEFAULT_WORKERS);
+/// ```
+pub const DEFAULT_MAX_ABANDONED: usize = 1024;
+
 /// How long MAAS's agent waits for an answer (its socket client's timeout) before it
 /// gives up on a request with its own bare timeout error.
 ///
@@ -154,7 +169,8 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5);
 impl Options {
     /// The defaults for driver `D`: the socket `NAME.sock` where MAAS's agent looks for it
     /// ([`socket_directory`] of this process's `SNAP_INSTANCE_NAME`:
-    /// `/run/maas/power-driver/NAME.sock` outside a snap), 256 workers, an 8 s deadline,
+    /// `/run/maas/power-driver/NAME.sock` outside a snap), 256 workers, up to 1,024
+    /// abandoned actions, an 8 s deadline,
     /// idle connections closed after 5 s, requests to be sent within 5 s, and up to half
     /// the process's open-file limit (`ulimit -n`) in connections: the other half is left
     /// for what the driver opens to reach its BMCs.
@@ -170,6 +186,7 @@ impl Options {
     /// # }
     /// let options = maaspd::service::Options::for_driver::<Lamp>();
     /// assert_eq!(options.workers, maaspd::service::DEFAULT_WORKERS);
+    /// assert_eq!(options.max_abandoned, maaspd::service::DEFAULT_MAX_ABANDONED);
     /// ```
     pub fn for_driver<D: PowerDriver>() -> Options {
         let directory = socket_directory(std::env::var_os("SNAP_INSTANCE_NAME").as_deref());
@@ -177,6 +194,7 @@ impl Options {
             socket: directory.join(format!("{}.sock", D::NAME)),
             socket_given: false,
             workers: DEFAULT_WORKERS,
+            max_abandoned: DEFAULT_MAX_ABANDONED,
             timeout: DEFAULT_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
@@ -187,14 +205,16 @@ impl Options {
 
 /// What every request handler shares.
 struct Shared {
-    workers: Semaphore,
+    workers: Arc<Semaphore>,
+    abandoned: Arc<abandonment::Abandoned>,
     timeout: Duration,
 }
 
 impl Shared {
-    fn new(workers: usize, timeout: Duration) -> Shared {
+    fn new(workers: usize, max_abandoned: usize, timeout: Duration) -> Shared {
         Shared {
-            workers: Semaphore::new(workers.max(1)),
+            workers: Arc::new(Semaphore::new(workers.max(1))),
+            abandoned: Arc::new(abandonment::Abandoned::new(max_abandoned)),
             timeout,
         }
     }
@@ -207,7 +227,11 @@ pub(crate) use routes::{ENDPOINTS, MAX_BODY};
 /// in-process, without a socket.
 #[cfg(test)]
 pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> axum::Router {
-    routes::router::<D>(Arc::new(Shared::new(workers, timeout)))
+    routes::router::<D>(Arc::new(Shared::new(
+        workers,
+        DEFAULT_MAX_ABANDONED,
+        timeout,
+    )))
 }
 
 /// Serves driver `D` until SIGTERM or SIGINT; then stops taking connections, removes the
@@ -252,8 +276,11 @@ pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     let supervisor = notify::Supervisor::from_environment(D::NAME);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        // Room for the workers, plus actions that overran their deadline and still run.
-        .max_blocking_threads(options.workers.saturating_mul(2).max(4))
+        // A thread for each worker and each abandoned action: no action ever waits for a
+        // thread, however many hang, and there are never more.
+        .max_blocking_threads(blocking_threads(&options))
+        // An action that returns gives its thread back soon, not after tokio's 10 s.
+        .thread_keep_alive(BLOCKING_THREAD_KEEP_ALIVE)
         .enable_all()
         .build()?;
     let served = runtime.block_on(run::<D>(options, socket, supervisor));
@@ -262,12 +289,24 @@ pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     served
 }
 
+/// How long an idle blocking thread waits for another action before it exits.
+const BLOCKING_THREAD_KEEP_ALIVE: Duration = Duration::from_millis(500);
+
+/// The blocking pool's cap: every worker's action, and every abandoned one, has a thread.
+fn blocking_threads(options: &Options) -> usize {
+    options.workers.max(1).saturating_add(options.max_abandoned)
+}
+
 async fn run<D: PowerDriver>(
     options: Options,
     mut socket: socket::Listening,
     supervisor: notify::Supervisor,
 ) -> io::Result<()> {
-    let shared = Arc::new(Shared::new(options.workers, options.timeout));
+    let shared = Arc::new(Shared::new(
+        options.workers,
+        options.max_abandoned,
+        options.timeout,
+    ));
     if options.timeout > DEFAULT_TIMEOUT {
         eprintln!(
             "{}: warning: a {} s deadline leaves MAAS too little time: its agent gives up \
@@ -288,11 +327,13 @@ async fn run<D: PowerDriver>(
         max_connections: options.max_connections.max(1),
     };
     eprintln!(
-        "{}: serving on {} ({} workers, {} s deadline, up to {} connections)",
+        "{}: serving on {} ({} workers, {} s deadline, up to {} actions abandoned past \
+         it, up to {} connections)",
         D::NAME,
         socket,
         options.workers,
         options.timeout.as_secs_f64(),
+        options.max_abandoned,
         settings.max_connections
     );
     let file = socket.file();

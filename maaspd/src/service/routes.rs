@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::Shared;
+use super::abandonment;
 use super::reply::Reply;
 use super::request;
 use crate::context::{CancelOnDrop, timed_out};
@@ -88,10 +89,9 @@ async fn run_action<D: PowerDriver>(
                 machine: request.machine,
                 caller: request.caller,
             };
-            (
-                Some(ids),
-                run_bounded::<D>(action, request.document, &shared, started).await,
-            )
+            let machine = ids.machine.as_deref();
+            let reply = run_bounded::<D>(action, request.document, machine, &shared, started).await;
+            (Some(ids), reply)
         }
         Err(reply) => (None, reply),
     };
@@ -101,13 +101,15 @@ async fn run_action<D: PowerDriver>(
 
 /// Waits for a worker, then runs the action on the blocking pool. The deadline counts
 /// from the request's arrival, the wait for a worker included, as MAAS's agent's clock
-/// does: past it the request is answered 503 and the worker freed for the next. The
-/// action itself cannot be interrupted: its context tells it once the request is
-/// answered, and it finishes on its own. Shutting down cancels nothing: the requests in
-/// flight are finished, within their deadline.
+/// does: past it the request is answered 503. The action itself cannot be interrupted:
+/// its context tells it once the request is answered (or its client gone), and it
+/// finishes on its own, abandoned, its worker freed for the next, while there is room
+/// among the abandoned (see [`abandonment`]). Shutting down cancels nothing: the requests
+/// in flight are finished, within their deadline.
 async fn run_bounded<D: PowerDriver>(
     action: Action,
     document: serde_json::Value,
+    machine: Option<&str>,
     shared: &Shared,
     started: Instant,
 ) -> Reply {
@@ -116,15 +118,21 @@ async fn run_bounded<D: PowerDriver>(
         let error = timed_out(shared.timeout);
         Reply::error(&Error::conn(format!("{}{waiting}", error.message())))
     };
-    let _worker = match tokio::time::timeout_at(deadline, shared.workers.acquire()).await {
+    let acquire = shared.workers.clone().acquire_owned();
+    let worker = match tokio::time::timeout_at(deadline, acquire).await {
         Ok(Ok(worker)) => worker,
         Ok(Err(_)) => return Reply::error(&Error::conn("the service is stopping")),
         Err(_) => return timed_out(" waiting for a free worker: every worker is busy"),
     };
+    // However this request ends (answered, or its connection gone), its action is told,
+    // then abandoned if it runs on (`_cancel` is dropped first, being declared last).
+    let (_waiting, running) = abandonment::start(worker, shared.abandoned.clone(), action, machine);
     let context = Context::new(action).with_deadline(started, shared.timeout);
-    // However this request ends (answered, or its connection gone), its action is told.
     let _cancel = CancelOnDrop(context.signal());
-    let task = tokio::task::spawn_blocking(move || execute::<D>(context, || Ok(document)));
+    let task = tokio::task::spawn_blocking(move || {
+        let _running = running;
+        execute::<D>(context, || Ok(document))
+    });
     match tokio::time::timeout_at(deadline, task).await {
         Ok(Ok(response)) => {
             // MAAS sends every machine's whole settings: ignored keys are routine here,
