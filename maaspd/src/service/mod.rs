@@ -4,9 +4,11 @@
 //!
 //! Each request builds the driver from its `context` and runs the action on tokio's
 //! blocking pool, bounded by a number of workers and a deadline, so one slow BMC never
-//! holds up another machine. The service owns its connections: idle ones and stalled
-//! ones are closed, and their number is capped, so a client that never closes its
-//! connections (MAAS's agent) cannot exhaust the service's file descriptors.
+//! holds up another machine; an action still running past its request is abandoned to a
+//! thread of its own, up to a limit, so that not even BMCs that never answer do. The
+//! service owns its connections: idle ones and stalled ones are closed, and their number
+//! is capped, so a client that never closes its connections (MAAS's agent) cannot exhaust
+//! the service's file descriptors.
 
 mod abandonment;
 mod activation;
@@ -122,7 +124,7 @@ pub const DEFAULT_WORKERS: usize = 256;
 
 /// Actions that may run on past their request, by default (see
 /// [`Options::max_abandoned`]): room for a few racks of BMCs that never answer, at the
-/// cost of a parked thread each (its stack's pages touched, a few tens of KiB).
+/// cost of a parked thread each (its stack's touched pages: about 18 KiB resident).
 ///
 /// ```
 /// assert!(maaspd::service::DEFAULT_MAX_ABANDONED >= maaspd::service::DEFAULT_WORKERS);
