@@ -172,10 +172,9 @@ impl Options {
     /// The defaults for driver `D`: the socket `NAME.sock` where MAAS's agent looks for it
     /// ([`socket_directory`] of this process's `SNAP_INSTANCE_NAME`:
     /// `/run/maas/power-driver/NAME.sock` outside a snap), 256 workers, up to 1,024
-    /// abandoned actions, an 8 s deadline,
-    /// idle connections closed after 5 s, requests to be sent within 5 s, and up to half
-    /// the process's open-file limit (`ulimit -n`) in connections: the other half is left
-    /// for what the driver opens to reach its BMCs.
+    /// abandoned actions, an 8 s deadline, idle connections closed after 5 s, requests to
+    /// be sent within 5 s, and up to half the process's open-file limit (`ulimit -n`) in
+    /// connections: the other half is left for what the driver opens to reach its BMCs.
     ///
     /// ```
     /// # use maaspd::PowerState;
