@@ -77,14 +77,9 @@ impl Input {
         })
     }
 
-    /// The machine: `driverParameters.system_id`, which MAAS adds to every machine's
-    /// parameters; `None` when absent, empty or not a string.
+    /// The machine these parameters are for (see [`machine_system_id`]).
     pub(crate) fn system_id(&self) -> Option<String> {
-        self.parameters
-            .get("system_id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
+        machine_system_id(&self.parameters)
     }
 
     /// Deserialises `driverParameters`, read as MAAS stores them (`types` is the
@@ -122,6 +117,16 @@ impl Input {
         })?;
         parse_order("devices", devices).map_err(Error::fatal)
     }
+}
+
+/// The machine a set of driver parameters is for: their `system_id`, which MAAS adds to
+/// every machine's power parameters; `None` when absent, empty or not a string.
+pub(crate) fn machine_system_id(parameters: &Map<String, Value>) -> Option<String> {
+    parameters
+        .get("system_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
 }
 
 /// `root` followed by a serde_path_to_error path: `driverParameters.port`, `devices[1]`.

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::boot_device::parse_order;
+use crate::input::machine_system_id;
 use crate::{Action, Error};
 
 /// Who the request is for, and the input document for the action.
@@ -52,10 +53,7 @@ pub(super) fn parse(action: Action, body: &[u8]) -> Result<Request, Error> {
             ));
         }
     };
-    let machine = match parameters.get("system_id") {
-        Some(Value::String(system_id)) if !system_id.is_empty() => Some(system_id.clone()),
-        _ => None,
-    };
+    let machine = machine_system_id(&parameters);
     let mut document = Map::new();
     document.insert("driverParameters".into(), Value::Object(parameters));
     match fields.remove("order") {
