@@ -154,11 +154,14 @@ enum Observed {
     Transitional(String),
 }
 
+// `power_on` and `power_off` wait for the state they set themselves (below), as MAAS's
+// Redfish driver does: the runtime's confirmation would only query again.
 #[maaspd::power_driver(
     description = "Redfish",
     name = "redfish",
     chassis = true,
     probe = true,
+    confirm = false,
     ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::URL)
 )]
 impl Redfish {

@@ -120,10 +120,13 @@ struct Virsh {
     timeout: Duration,
 }
 
+// `power_on` and `power_off` read the domain's state back in the same connection and
+// fail unless it changed: the runtime's confirmation would only query again.
 #[maaspd::power_driver(
     description = "Virsh (virtual systems)",
     name = "virsh",
     chassis = true,
+    confirm = false,
     ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::URL),
     probe = true,
     boot_order = true,

@@ -3,7 +3,9 @@
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::{Action, BootDevice, Context, IpExtractor, PowerState, ProbedSystem, Result};
+use std::sync::Arc;
+
+use crate::{Action, BootDevice, Call, Context, IpExtractor, PowerState, ProbedSystem};
 
 /// A type MAAS's `driverParameters` object deserialises into, with a JSON Schema.
 ///
@@ -91,11 +93,12 @@ use crate::{Action, BootDevice, Context, IpExtractor, PowerState, ProbedSystem, 
 )]
 pub trait Parameters: DeserializeOwned + JsonSchema {}
 
-/// The `probe` action of a driver that offers it, with the [`Context`] the runtime
-/// gives every action (the author's method may leave it out).
+/// The `probe` action of a driver that offers it, called with the driver and the
+/// [`Context`] the runtime gives every action (the author's method may leave it out).
 ///
 /// ```
-/// use maaspd::{PowerDriver, PowerState, ProbedSystem};
+/// use std::sync::Arc;
+/// use maaspd::{Action, Call, Context, PowerDriver, PowerState, ProbedSystem};
 /// # #[maaspd::parameters] struct Chassis {}
 /// #[maaspd::power_driver(description = "A chassis", probe = true, main = false)]
 /// impl Chassis {
@@ -106,37 +109,41 @@ pub trait Parameters: DeserializeOwned + JsonSchema {}
 /// }
 ///
 /// let probe: maaspd::ProbeFn<Chassis> = Chassis::PROBE.unwrap();
-/// let ctx = maaspd::Context::new(maaspd::Action::Probe);
-/// assert!(probe(&Chassis {}, &ctx).unwrap().is_empty());
+/// let call = probe(Arc::new(Chassis {}), Arc::new(Context::new(Action::Probe)));
+/// let Call::Blocking(code) = call else { unreachable!() };
+/// assert!(code().unwrap().is_empty());
 /// ```
-pub type ProbeFn<D> = fn(&D, &Context) -> Result<Vec<ProbedSystem>>;
+pub type ProbeFn<D> = fn(Arc<D>, Arc<Context>) -> Call<Vec<ProbedSystem>>;
 
-/// The `set_boot_order` action of a driver that offers it, with the [`Context`].
+/// The `set_boot_order` action of a driver that offers it, called with the driver, the
+/// [`Context`] and the devices in boot order.
 ///
 /// ```
-/// use maaspd::{BootDevice, PowerDriver, PowerState};
+/// use std::sync::Arc;
+/// use maaspd::{Action, BootDevice, Call, Context, PowerDriver, PowerState};
 /// # #[maaspd::parameters] struct Vm {}
 /// #[maaspd::power_driver(description = "A VM", boot_order = true, main = false)]
 /// impl Vm {
 /// #   fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
 /// #   fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
 /// #   fn power_query(&self) -> maaspd::Result<PowerState> { Ok(PowerState::On) }
-///     fn set_boot_order(&self, ctx: &maaspd::Context, devices: &[BootDevice]) -> maaspd::Result<()> {
+///     async fn set_boot_order(&self, ctx: &Context, devices: &[BootDevice]) -> maaspd::Result<()> {
 ///         ctx.check()
 ///     }
 /// }
 ///
 /// let set: maaspd::SetBootOrderFn<Vm> = Vm::SET_BOOT_ORDER.unwrap();
-/// let ctx = maaspd::Context::new(maaspd::Action::SetBootOrder);
-/// assert!(set(&Vm {}, &ctx, &[]).is_ok());
+/// let call = set(Arc::new(Vm {}), Arc::new(Context::new(Action::SetBootOrder)), Vec::new());
+/// assert!(matches!(call, Call::Async(_)));
 /// ```
-pub type SetBootOrderFn<D> = fn(&D, &Context, &[BootDevice]) -> Result<()>;
+pub type SetBootOrderFn<D> = fn(Arc<D>, Arc<Context>, Vec<BootDevice>) -> Call<()>;
 
-/// The `power_reset` of a driver that has its own (others reset by a power cycle), with
-/// the [`Context`].
+/// The `power_reset` of a driver that has its own (others reset by a power cycle),
+/// called with the driver and the [`Context`].
 ///
 /// ```
-/// use maaspd::{PowerDriver, PowerState};
+/// use std::sync::Arc;
+/// use maaspd::{Action, Call, Context, PowerDriver, PowerState};
 /// # #[maaspd::parameters] struct Bmc {}
 /// #[maaspd::power_driver(description = "A BMC", main = false)]
 /// impl Bmc {
@@ -147,17 +154,23 @@ pub type SetBootOrderFn<D> = fn(&D, &Context, &[BootDevice]) -> Result<()>;
 /// }
 ///
 /// let reset: maaspd::PowerResetFn<Bmc> = Bmc::POWER_RESET.unwrap();
-/// assert!(reset(&Bmc {}, &maaspd::Context::new(maaspd::Action::PowerReset)).is_ok());
+/// let call = reset(Arc::new(Bmc {}), Arc::new(Context::new(Action::PowerReset)));
+/// assert!(matches!(call, Call::Blocking(_)));
 /// ```
-pub type PowerResetFn<D> = fn(&D, &Context) -> Result<()>;
+pub type PowerResetFn<D> = fn(Arc<D>, Arc<Context>) -> Call<()>;
 
 /// A MAAS power driver: what the runtime needs to know of it and call on it.
 ///
 /// `#[power_driver]` implements it from an inherent `impl` block; writing it by hand is
 /// possible but leaves the checks to you. The optional actions are values, not
 /// methods with a default, so a driver cannot claim an action it does not implement.
-/// Every action receives the call's [`Context`]; `#[power_driver]` passes it on to the
-/// author's methods that take it.
+/// Every action receives the driver and the call's [`Context`], shared, and returns a
+/// [`Call`]: blocking code or a future, for the runtime to run where it belongs;
+/// `#[power_driver]` makes one of each author's method, `fn` or `async fn`, and passes
+/// the context on to the methods that take it.
+///
+/// A driver is `Send + Sync`: `serve` runs its calls on any of its threads, and shares
+/// the driver between the calls of one request (a power cycle's query, off and on).
 ///
 /// ```
 /// use maaspd::{PowerDriver, PowerState};
@@ -180,9 +193,9 @@ pub type PowerResetFn<D> = fn(&D, &Context) -> Result<()>;
     message = "`{Self}` is not a power driver",
     note = "annotate its `impl` block with `#[maaspd::power_driver(description = \"...\")]`"
 )]
-pub trait PowerDriver: Sized + 'static {
+pub trait PowerDriver: Sized + Send + Sync + 'static {
     /// What `driverParameters` deserialises into: `Self`, or the argument of `new`.
-    type Parameters: Parameters;
+    type Parameters: Parameters + Send + 'static;
 
     /// MAAS's name of the driver (`name = "..."`, else the binary's name); also the
     /// command's name in `--help` and `--version`.
@@ -203,18 +216,22 @@ pub trait PowerDriver: Sized + 'static {
     const SET_BOOT_ORDER: Option<SetBootOrderFn<Self>> = None;
     /// `power_reset`, for a driver with a reset of its own.
     const POWER_RESET: Option<PowerResetFn<Self>> = None;
+    /// Whether the runtime confirms a power change by querying until the machine
+    /// reports it, as MAAS's base class does (`confirm = false` turns it off for a
+    /// driver that confirms by itself; a driver that is not queryable never confirms).
+    const CONFIRM: bool = true;
 
     /// Builds the driver from its parameters; may reject them with `settingsError`.
-    fn from_parameters(parameters: Self::Parameters) -> Result<Self>;
+    fn from_parameters(parameters: Self::Parameters) -> Call<Self>;
 
     /// Switches the machine on.
-    fn power_on(&self, ctx: &Context) -> Result<()>;
+    fn power_on(self: Arc<Self>, ctx: Arc<Context>) -> Call<()>;
 
     /// Switches the machine off.
-    fn power_off(&self, ctx: &Context) -> Result<()>;
+    fn power_off(self: Arc<Self>, ctx: Arc<Context>) -> Call<()>;
 
     /// Reports the machine's power state.
-    fn power_query(&self, ctx: &Context) -> Result<PowerState>;
+    fn power_query(self: Arc<Self>, ctx: Arc<Context>) -> Call<PowerState>;
 
     /// Whether the driver offers `action`.
     fn supports(action: Action) -> bool {

@@ -1,25 +1,46 @@
 //! Running one action of a driver on one input document: the core that the CLI, the
-//! service and `testing` share.
+//! service and `testing` share. The action is a sequence of the driver's calls (build
+//! the driver, then query, switch, confirm); a [`Runner`] runs each call where it
+//! belongs.
+
+mod power;
+pub(crate) mod runner;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::context::current;
 use crate::form_values::setting_types_of;
 use crate::input::Input;
 use crate::response::{Data, Response};
-use crate::{Action, Context, Error, PowerDriver, PowerState, Result, panic_guard};
+use crate::{Action, Context, Error, PowerDriver, Result};
+use power::Power;
+use runner::{Inline, Runner};
 
-/// Runs `context`'s action on the driver; `load` supplies the input document and is
-/// called only once the driver is known to offer the action. The context learns the
-/// machine from the input, and is the one the driver's methods receive.
+/// Runs `context`'s action on the driver, on this thread (futures on the CLI's
+/// runtime); `load` supplies the input document and is called only once the driver is
+/// known to offer the action.
 pub(crate) fn execute<D: PowerDriver>(
+    context: Context,
+    load: impl FnOnce() -> Result<Value>,
+) -> Response {
+    pollster::block_on(execute_on::<D, _>(&Inline, context, load))
+}
+
+/// Runs `context`'s action on the driver with `runner`. The context learns the machine
+/// from the input, and is the one the driver's methods receive.
+pub(crate) async fn execute_on<D: PowerDriver, R: Runner>(
+    runner: &R,
     context: Context,
     load: impl FnOnce() -> Result<Value>,
 ) -> Response {
     let action = context.action();
     let mut warnings = Vec::new();
     let outcome = if D::supports(action) {
-        load().and_then(|document| run::<D>(context, document, &mut warnings))
+        match load() {
+            Ok(document) => run::<D, R>(runner, context, document, &mut warnings).await,
+            Err(error) => Err(error),
+        }
     } else {
         Err(unsupported(action))
     };
@@ -33,7 +54,8 @@ fn unsupported(action: Action) -> Error {
     ))
 }
 
-fn run<D: PowerDriver>(
+async fn run<D: PowerDriver, R: Runner>(
+    runner: &R,
     mut context: Context,
     document: Value,
     warnings: &mut Vec<String>,
@@ -49,40 +71,31 @@ fn run<D: PowerDriver>(
         Action::SetBootOrder => input.boot_devices()?,
         _ => Vec::new(),
     };
-    let ctx = &context;
-    // The driver's log lines, its constructor's included, name the machine.
-    let _tagged = current::enter(ctx);
-    panic_guard::run(|| {
-        let driver = D::from_parameters(parameters)?;
-        Ok(match action {
-            Action::PowerOn => driver.power_on(ctx).map(|()| None)?,
-            Action::PowerOff => driver.power_off(ctx).map(|()| None)?,
-            Action::PowerQuery => Some(Data::PowerState(driver.power_query(ctx)?)),
-            Action::PowerCycle => cycle(&driver, ctx).map(|()| None)?,
-            Action::PowerReset => match D::POWER_RESET {
-                Some(reset) => reset(&driver, ctx),
-                None => cycle(&driver, ctx),
-            }
-            .map(|()| None)?,
-            Action::Probe => {
-                let probe = D::PROBE.ok_or_else(|| unsupported(action))?;
-                Some(Data::Systems(probe(&driver, ctx)?))
-            }
-            Action::SetBootOrder => {
-                let set_boot_order = D::SET_BOOT_ORDER.ok_or_else(|| unsupported(action))?;
-                set_boot_order(&driver, ctx, &devices).map(|()| None)?
-            }
-        })
+    drop(input);
+    let ctx = Arc::new(context);
+    let driver = Arc::new(runner.run(&ctx, D::from_parameters(parameters)).await?);
+    let power = Power {
+        runner,
+        driver,
+        ctx,
+    };
+    Ok(match action {
+        Action::PowerOn => power.on().await.map(|()| None)?,
+        Action::PowerOff => power.off().await.map(|()| None)?,
+        Action::PowerQuery => Some(Data::PowerState(power.query().await?)),
+        Action::PowerCycle => power.cycle().await.map(|()| None)?,
+        Action::PowerReset => power.reset().await.map(|()| None)?,
+        Action::Probe => {
+            let probe = D::PROBE.ok_or_else(|| unsupported(action))?;
+            let call = probe(power.driver.clone(), power.ctx.clone());
+            Some(Data::Systems(runner.run(&power.ctx, call).await?))
+        }
+        Action::SetBootOrder => {
+            let set_boot_order = D::SET_BOOT_ORDER.ok_or_else(|| unsupported(action))?;
+            let call = set_boot_order(power.driver.clone(), power.ctx.clone(), devices);
+            runner.run(&power.ctx, call).await.map(|()| None)?
+        }
     })
-}
-
-/// Off unless known to be off (a driver MAAS may not query is switched off blindly),
-/// then on.
-fn cycle<D: PowerDriver>(driver: &D, ctx: &Context) -> Result<()> {
-    if !D::QUERYABLE || driver.power_query(ctx)? != PowerState::Off {
-        driver.power_off(ctx)?;
-    }
-    driver.power_on(ctx)
 }
 
 #[cfg(test)]
@@ -352,5 +365,73 @@ mod tests {
         let input = json!({"driverParameters": {"machines": "many"}, "devices": 3});
         let response = testing::run::<Chassis>(Action::SetBootOrder, input);
         assert_eq!(error_of(&response).0, ErrorCode::Settings);
+    }
+
+    fn relay_input(name: &str, transition_ms: u64, stuck: bool) -> serde_json::Value {
+        json!({"driverParameters": {
+            "name": name, "transition_ms": transition_ms.to_string(), "stuck": stuck.to_string()
+        }})
+    }
+
+    #[test]
+    fn a_slow_change_is_confirmed_by_querying_and_sent_again() {
+        use crate::test_drivers::{AsyncRelay, SlowRelay, relay};
+        use std::time::{Duration, Instant};
+        let started = Instant::now();
+        let input = relay_input("confirm-blocking", 1200, false);
+        let response = testing::run::<SlowRelay>(Action::PowerOn, input);
+        assert!(response.error().is_none(), "{:?}", response.error());
+        // Off at once and after 1 s (then sent again), on after 3 s.
+        let took = started.elapsed();
+        assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(6), "{took:?}");
+        assert_eq!(relay("confirm-blocking"), (2, PowerState::On));
+
+        // The same through async calls, on the CLI's runtime.
+        let input = relay_input("confirm-async", 500, false);
+        let response = testing::run::<AsyncRelay>(Action::PowerOn, input);
+        assert!(response.error().is_none(), "{:?}", response.error());
+        assert_eq!(relay("confirm-async"), (1, PowerState::On));
+        // A change that shows at once is confirmed at once.
+        let started = Instant::now();
+        let input = relay_input("confirm-async", 0, false);
+        let response = testing::run::<AsyncRelay>(Action::PowerOff, input);
+        assert!(response.error().is_none(), "{:?}", response.error());
+        assert!(started.elapsed() < Duration::from_millis(900));
+        assert_eq!(relay("confirm-async"), (2, PowerState::Off));
+    }
+
+    #[test]
+    fn a_change_that_never_shows_is_an_action_error_before_the_deadline() {
+        use crate::test_drivers::{SlowRelay, relay};
+        use std::time::{Duration, Instant};
+        let started = Instant::now();
+        let input = relay_input("confirm-stuck", 0, true);
+        let limit = Duration::from_millis(2500);
+        let response = testing::run_with_deadline::<SlowRelay>(Action::PowerOn, input, limit);
+        let (code, message) = error_of(&response);
+        assert_eq!(code, ErrorCode::Action, "{message}");
+        assert!(
+            message.starts_with("never transitioned to on: the BMC still reports off after 2."),
+            "{message}"
+        );
+        assert!(started.elapsed() < limit);
+        // Sent, then sent again before each pause but the first.
+        assert_eq!(relay("confirm-stuck").0, 2);
+    }
+
+    #[test]
+    fn a_cycle_against_a_slow_bmc_ends_on() {
+        use crate::test_drivers::{AsyncRelay, SlowRelay, relay};
+        let on = relay_input("cycle-slow", 0, false);
+        assert!(testing::run::<SlowRelay>(Action::PowerOn, on).error().is_none());
+        let slow = relay_input("cycle-slow", 600, false);
+        let response = testing::run::<SlowRelay>(Action::PowerCycle, slow.clone());
+        assert!(response.error().is_none(), "{:?}", response.error());
+        // Switched off and, once off, on: each once.
+        assert_eq!(relay("cycle-slow"), (3, PowerState::On));
+        // The async driver's blocking off and async on, mixed in one cycle.
+        let response = testing::run::<AsyncRelay>(Action::PowerCycle, slow);
+        assert!(response.error().is_none(), "{:?}", response.error());
+        assert_eq!(relay("cycle-slow"), (5, PowerState::On));
     }
 }

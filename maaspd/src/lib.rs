@@ -50,6 +50,7 @@ extern crate self as maaspd;
 
 mod action;
 mod boot_device;
+mod call;
 pub mod cli;
 mod context;
 mod document;
@@ -57,6 +58,7 @@ mod driver;
 mod error;
 mod execute;
 mod form_values;
+mod forward;
 mod input;
 pub mod ip_extractor;
 mod logger;
@@ -78,6 +80,7 @@ mod test_drivers;
 
 pub use action::{Action, UnknownAction};
 pub use boot_device::{BootDevice, Disk};
+pub use call::Call;
 pub use context::Context;
 pub use driver::{Parameters, PowerDriver, PowerResetFn, ProbeFn, SetBootOrderFn};
 pub use error::{Error, ErrorCode, Result};
@@ -104,24 +107,7 @@ pub mod __private {
     pub use schemars;
     pub use serde;
 
-    use crate::{BootDevice, Context, ProbedSystem, Result};
-
-    /// `probe` with the signature the runtime calls: `#[power_driver]` implements it with
-    /// the author's own return and context types, so a wrong one is reported at the
-    /// author's code.
-    pub trait Probe {
-        fn probe(&self, ctx: &Context) -> Result<Vec<ProbedSystem>>;
-    }
-
-    /// `set_boot_order` with the signature the runtime calls, as for [`Probe`].
-    pub trait SetBootOrder {
-        fn set_boot_order(&self, ctx: &Context, devices: &[BootDevice]) -> Result<()>;
-    }
-
-    /// `power_reset` with the signature the runtime calls, as for [`Probe`].
-    pub trait PowerReset {
-        fn power_reset(&self, ctx: &Context) -> Result<()>;
-    }
+    pub use crate::forward::*;
 
     /// The parameters of the placeholder impl `#[power_driver]` emits beside a compile
     /// error; it has no values, so that impl can never run.

@@ -4,7 +4,8 @@ use std::cell::RefCell;
 
 use crate::{BootDevice, Error, PowerState, ProbedSystem, Result};
 
-/// A lamp: on or off as its parameters say.
+/// A lamp: on or off as its parameters say, whatever it is told (so its changes are
+/// not confirmed).
 #[crate::parameters]
 pub(crate) struct Lamp {
     /// Whether the lamp is lit.
@@ -12,7 +13,7 @@ pub(crate) struct Lamp {
     on: bool,
 }
 
-#[crate::power_driver(description = "A lamp for tests", main = false)]
+#[crate::power_driver(description = "A lamp for tests", confirm = false, main = false)]
 impl Lamp {
     fn power_on(&self) -> Result<()> {
         Ok(())
@@ -51,7 +52,8 @@ pub(crate) fn last_boot_order() -> Vec<BootDevice> {
     LAST_BOOT_ORDER.with(|order| order.borrow().clone())
 }
 
-/// A chassis that probes and orders boot devices.
+/// A chassis that probes and orders boot devices; it reports its machines' state
+/// unknown, so its changes are not confirmed.
 pub(crate) struct Chassis {
     machines: u8,
 }
@@ -60,6 +62,7 @@ pub(crate) struct Chassis {
     description = "A chassis for tests",
     probe = true,
     boot_order = true,
+    confirm = false,
     main = false
 )]
 impl Chassis {
@@ -139,5 +142,160 @@ impl Watch {
 
     fn power_query(&self) -> Result<PowerState> {
         Ok(PowerState::Off)
+    }
+}
+
+/// Relays by name, each switching `transition_ms` after it is told: a BMC with a slow
+/// transition, for the confirmation of power changes. Shared by the tests of a process,
+/// each test using relays of its own names.
+static RELAYS: std::sync::Mutex<Vec<(String, Relay)>> = std::sync::Mutex::new(Vec::new());
+
+/// One relay: its state, and the change under way with when it shows.
+#[derive(Clone, Copy)]
+struct Relay {
+    state: PowerState,
+    pending: Option<(PowerState, std::time::Instant)>,
+    /// How many times it was told to switch.
+    told: u32,
+}
+
+/// Settings of [`SlowRelay`] and [`AsyncRelay`].
+#[crate::parameters]
+pub(crate) struct RelaySettings {
+    /// The relay's name.
+    name: String,
+    /// How long a change takes to show, in milliseconds.
+    #[serde(default)]
+    transition_ms: u64,
+    /// A relay that never switches.
+    #[serde(default)]
+    stuck: bool,
+}
+
+impl RelaySettings {
+    fn with<T>(&self, f: impl FnOnce(&mut Relay) -> T) -> T {
+        let mut relays = RELAYS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = std::time::Instant::now();
+        let index = match relays.iter().position(|(name, _)| *name == self.name) {
+            Some(index) => index,
+            None => {
+                let off = Relay { state: PowerState::Off, pending: None, told: 0 };
+                relays.push((self.name.clone(), off));
+                relays.len() - 1
+            }
+        };
+        let relay = &mut relays[index].1;
+        if let Some((state, at)) = relay.pending
+            && now >= at
+        {
+            relay.state = state;
+            relay.pending = None;
+        }
+        f(relay)
+    }
+
+    fn switch(&self, state: PowerState) {
+        let at = std::time::Instant::now() + std::time::Duration::from_millis(self.transition_ms);
+        let stuck = self.stuck;
+        self.with(|relay| {
+            relay.told += 1;
+            if !stuck && relay.state != state && relay.pending.is_none() {
+                relay.pending = Some((state, at));
+            }
+        });
+    }
+
+    fn state(&self) -> PowerState {
+        self.with(|relay| relay.state)
+    }
+}
+
+/// How many times relay `name` was told to switch, and its state.
+pub(crate) fn relay(name: &str) -> (u32, PowerState) {
+    let settings = RelaySettings { name: name.into(), transition_ms: 0, stuck: false };
+    settings.with(|relay| (relay.told, relay.state))
+}
+
+/// A relay behind a blocking driver.
+pub(crate) struct SlowRelay(RelaySettings);
+
+#[crate::power_driver(description = "A slow relay for tests", main = false)]
+impl SlowRelay {
+    fn new(settings: RelaySettings) -> Result<Self> {
+        Ok(SlowRelay(settings))
+    }
+
+    fn power_on(&self) -> Result<()> {
+        self.0.switch(PowerState::On);
+        Ok(())
+    }
+
+    fn power_off(&self) -> Result<()> {
+        self.0.switch(PowerState::Off);
+        Ok(())
+    }
+
+    fn power_query(&self) -> Result<PowerState> {
+        Ok(self.0.state())
+    }
+}
+
+/// The same relay behind an async driver, mixed with a blocking `power_off`.
+pub(crate) struct AsyncRelay(RelaySettings);
+
+#[crate::power_driver(description = "An async relay for tests", main = false)]
+impl AsyncRelay {
+    async fn new(settings: RelaySettings) -> Result<Self> {
+        tokio::task::yield_now().await;
+        Ok(AsyncRelay(settings))
+    }
+
+    async fn power_on(&self, ctx: &crate::Context) -> Result<()> {
+        ctx.check()?;
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        self.0.switch(PowerState::On);
+        Ok(())
+    }
+
+    fn power_off(&self) -> Result<()> {
+        self.0.switch(PowerState::Off);
+        Ok(())
+    }
+
+    async fn power_query(&self) -> Result<PowerState> {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        Ok(self.0.state())
+    }
+}
+
+/// How many of [`Sleeper`]'s queries are alive: a future dropped is one less.
+pub(crate) static SLEEPING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// An async BMC that never answers a query: its future is pending for ever, until
+/// dropped.
+#[crate::parameters]
+pub(crate) struct Sleeper {}
+
+#[crate::power_driver(description = "A BMC that never answers", main = false)]
+impl Sleeper {
+    fn power_on(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn power_off(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn power_query(&self) -> Result<PowerState> {
+        struct Alive;
+        impl Drop for Alive {
+            fn drop(&mut self) {
+                SLEEPING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        SLEEPING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _alive = Alive;
+        std::future::pending::<()>().await;
+        Ok(PowerState::On)
     }
 }

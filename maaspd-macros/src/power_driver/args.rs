@@ -15,12 +15,13 @@ const KEYS: &[&str] = &[
     "boot_order",
     "chassis",
     "queryable",
+    "confirm",
     "ip_extractor",
     "main",
 ];
 
 /// The arguments: `description = "..."` (required), `name = "..."`, the flags `probe`,
-/// `boot_order`, `chassis`, `queryable` and `main`, and
+/// `boot_order`, `chassis`, `queryable`, `confirm` and `main`, and
 /// `ip_extractor(field_name = "...", pattern = ...)`.
 pub(crate) struct DriverArgs {
     /// `None` when missing or not a string; an error says which.
@@ -31,6 +32,9 @@ pub(crate) struct DriverArgs {
     pub(crate) boot_order: Flag,
     pub(crate) chassis: Flag,
     pub(crate) queryable: Flag,
+    /// Whether the runtime confirms a power change by querying (`confirm = false`: the
+    /// driver confirms by itself).
+    pub(crate) confirm: Flag,
     pub(crate) ip_extractor: Option<IpExtractor>,
     pub(crate) main: Flag,
 }
@@ -82,6 +86,7 @@ impl DriverArgs {
             boot_order: Flag::Absent(false),
             chassis: Flag::Absent(false),
             queryable: Flag::Absent(true),
+            confirm: Flag::Absent(true),
             ip_extractor: None,
             main: Flag::Absent(true),
         };
@@ -140,6 +145,7 @@ impl DriverArgs {
                 "name" => parsed.name = name(&pair, errors),
                 "chassis" => parsed.chassis = flag(&pair, &key, errors),
                 "queryable" => parsed.queryable = flag(&pair, &key, errors),
+                "confirm" => parsed.confirm = flag(&pair, &key, errors),
                 "ip_extractor" => errors.at(
                     &pair,
                     "write `ip_extractor(field_name = \"power_address\", pattern = maaspd::ip_extractor::URL)`",
@@ -391,7 +397,7 @@ mod tests {
                 "`probe` takes `true` or `false`: `probe = true`",
                 "duplicate `probe`",
                 "unknown argument `descripton`: did you mean `description`?",
-                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `ip_extractor`, `main`",
+                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `main`",
                 "expected `key = value`, e.g. `probe = true`",
             ]
         );

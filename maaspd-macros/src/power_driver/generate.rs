@@ -2,17 +2,19 @@
 //! forwards to the author's methods, and `fn main`. Everything else is the runtime's.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::ItemImpl;
 
 use super::args::DriverArgs;
-use super::methods::{Method, Methods, generics_tokens};
+use super::methods::{Found, Method, Methods, generics_tokens};
 
 /// The checked block, unchanged, followed by what describes it to the runtime.
 ///
-/// The forwarding methods are declared with the author's own return and argument types,
-/// so a wrong type is reported by the compiler as a mismatch with the trait, at the
-/// author's tokens. The runtime passes every action its context; a method that does not
+/// Each of the author's methods is reached through a forwarding trait of the runtime
+/// (`maaspd::__private`), implemented with the author's own argument and return types,
+/// so that a wrong type is reported by the compiler as a mismatch with the trait, at the
+/// author's tokens; an `async fn` forwards through the trait's async twin, whose future
+/// must be `Send`. The runtime passes every action its context; a method that does not
 /// take it is called without.
 pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> TokenStream {
     let driver = &block.self_ty;
@@ -22,92 +24,76 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             .get(method)
             .expect("required methods were checked before generating")
     };
-    let forward = |method: Method| {
-        let found = found(method);
-        let (name, output) = (&found.ident, &found.output);
-        match &found.context {
-            Some(context) => quote! {
-                fn #name(&self, ctx: #context) -> #output { <#driver>::#name(self, ctx) }
-            },
-            None => quote! {
-                fn #name(&self, _: &::maaspd::Context) -> #output { <#driver>::#name(self) }
-            },
-        }
-    };
+    let forwards: Vec<TokenStream> = Method::ALL
+        .into_iter()
+        .filter_map(|method| methods.get(method).map(|found| forward(driver, method, found)))
+        .collect();
+    let call = |method: Method| call_body(method, found(method));
     let (power_on, power_off, power_query) = (
-        forward(Method::PowerOn),
-        forward(Method::PowerOff),
-        forward(Method::PowerQuery),
+        call(Method::PowerOn),
+        call(Method::PowerOff),
+        call(Method::PowerQuery),
     );
-    let probe = methods.get(Method::Probe).map(|_| {
-        let method = forward(Method::Probe);
-        quote! {
-            impl ::maaspd::__private::Probe for #driver { #method }
-        }
-    });
-    let power_reset = methods.get(Method::PowerReset).map(|_| {
-        let method = forward(Method::PowerReset);
-        quote! {
-            impl ::maaspd::__private::PowerReset for #driver { #method }
-        }
-    });
-    let set_boot_order = methods.get(Method::SetBootOrder).map(|found| {
-        let (name, output, devices) = (&found.ident, &found.output, &found.argument);
-        let method = match &found.context {
-            Some(context) => quote! {
-                fn #name(&self, ctx: #context, devices: #devices) -> #output {
-                    <#driver>::#name(self, ctx, devices)
-                }
-            },
-            None => quote! {
-                fn #name(&self, _: &::maaspd::Context, devices: #devices) -> #output {
-                    <#driver>::#name(self, devices)
-                }
-            },
-        };
-        quote! {
-            impl ::maaspd::__private::SetBootOrder for #driver { #method }
-        }
-    });
-    let probe_const = probe.as_ref().map(|_| {
-        quote! {
-            const PROBE: ::core::option::Option<::maaspd::ProbeFn<Self>> =
-                ::core::option::Option::Some(<Self as ::maaspd::__private::Probe>::probe);
-        }
-    });
-    let power_reset_const = power_reset.as_ref().map(|_| {
-        quote! {
-            const POWER_RESET: ::core::option::Option<::maaspd::PowerResetFn<Self>> =
-                ::core::option::Option::Some(<Self as ::maaspd::__private::PowerReset>::power_reset);
-        }
-    });
-    let set_boot_order_const = set_boot_order.as_ref().map(|_| {
-        quote! {
-            const SET_BOOT_ORDER: ::core::option::Option<::maaspd::SetBootOrderFn<Self>> =
-                ::core::option::Option::Some(
-                    <Self as ::maaspd::__private::SetBootOrder>::set_boot_order,
-                );
-        }
-    });
-    let (parameters, from_parameters) = match &methods.constructor {
+    let optional = |method: Method, constant: TokenStream, alias: TokenStream| {
+        methods.get(method).map(|found| {
+            let call = call_body(method, found);
+            let devices = match method {
+                Method::SetBootOrder => quote!(, devices),
+                _ => quote!(),
+            };
+            quote! {
+                const #constant: ::core::option::Option<::maaspd::#alias<Self>> =
+                    ::core::option::Option::Some(|driver, ctx #devices| #call);
+            }
+        })
+    };
+    let probe_const = optional(Method::Probe, quote!(PROBE), quote!(ProbeFn));
+    let set_boot_order_const = optional(
+        Method::SetBootOrder,
+        quote!(SET_BOOT_ORDER),
+        quote!(SetBootOrderFn),
+    );
+    let power_reset_const =
+        optional(Method::PowerReset, quote!(POWER_RESET), quote!(PowerResetFn));
+    let (parameters, from_parameters, constructor_forward) = match &methods.constructor {
         Some(constructor) => {
             let (parameters, output) = (&constructor.parameters, &constructor.output);
-            (
-                quote!(#parameters),
-                quote! {
-                    fn from_parameters(parameters: Self::Parameters) -> #output {
-                        <#driver>::new(parameters)
-                    }
-                },
-            )
+            let (forward, call) = match &constructor.asyncness {
+                None => (
+                    quote! {
+                        impl ::maaspd::__private::New for #driver {
+                            type Parameters = #parameters;
+                            fn new(parameters: #parameters) -> #output { <#driver>::new(parameters) }
+                        }
+                    },
+                    quote! {
+                        ::maaspd::Call::blocking(move || {
+                            <Self as ::maaspd::__private::New>::new(parameters)
+                        })
+                    },
+                ),
+                Some(token) => (
+                    quote_spanned! {token.span=>
+                        impl ::maaspd::__private::AsyncNew for #driver {
+                            type Parameters = #parameters;
+                            async fn new(parameters: #parameters) -> #output {
+                                <#driver>::new(parameters).await
+                            }
+                        }
+                    },
+                    quote! {
+                        ::maaspd::Call::future(async move {
+                            <Self as ::maaspd::__private::AsyncNew>::new(parameters).await
+                        })
+                    },
+                ),
+            };
+            (quote!(#parameters), call, forward)
         }
         None => (
             quote!(#driver),
-            quote! {
-                fn from_parameters(parameters: Self::Parameters) -> ::maaspd::Result<Self> {
-                    ::core::result::Result::Ok(parameters)
-                }
-            },
+            quote!(::maaspd::Call::ready(::core::result::Result::Ok(parameters))),
+            quote!(),
         ),
     };
     let name = match &args.name {
@@ -120,7 +106,11 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         },
     };
     let flag = |flag: &super::args::Flag, default: bool| flag.value().unwrap_or(default);
-    let (chassis, queryable) = (flag(&args.chassis, false), flag(&args.queryable, true));
+    let (chassis, queryable, confirm) = (
+        flag(&args.chassis, false),
+        flag(&args.queryable, true),
+        flag(&args.confirm, true),
+    );
     let (ip_extractor, field_check) = match &args.ip_extractor {
         Some(extractor) => {
             let (field_name, pattern) = (&extractor.field_name, &extractor.pattern);
@@ -163,19 +153,42 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 const CHASSIS: bool = #chassis;
                 const QUERYABLE: bool = #queryable;
                 const IP_EXTRACTOR: ::core::option::Option<::maaspd::IpExtractor> = #ip_extractor;
+                const CONFIRM: bool = #confirm;
                 #probe_const
                 #set_boot_order_const
                 #power_reset_const
 
-                #from_parameters
-                #power_on
-                #power_off
-                #power_query
+                fn from_parameters(parameters: Self::Parameters) -> ::maaspd::Call<Self> {
+                    #from_parameters
+                }
+
+                fn power_on(
+                    self: ::std::sync::Arc<Self>,
+                    ctx: ::std::sync::Arc<::maaspd::Context>,
+                ) -> ::maaspd::Call<()> {
+                    let driver = self;
+                    #power_on
+                }
+
+                fn power_off(
+                    self: ::std::sync::Arc<Self>,
+                    ctx: ::std::sync::Arc<::maaspd::Context>,
+                ) -> ::maaspd::Call<()> {
+                    let driver = self;
+                    #power_off
+                }
+
+                fn power_query(
+                    self: ::std::sync::Arc<Self>,
+                    ctx: ::std::sync::Arc<::maaspd::Context>,
+                ) -> ::maaspd::Call<::maaspd::PowerState> {
+                    let driver = self;
+                    #power_query
+                }
             }
 
-            #probe
-            #set_boot_order
-            #power_reset
+            #constructor_forward
+            #(#forwards)*
             #field_check
         };
 
@@ -204,22 +217,28 @@ pub(crate) fn placeholder(block: &ItemImpl, args: &DriverArgs) -> TokenStream {
                 const DESCRIPTION: &'static str = "";
                 const VERSION: &'static str = "";
 
-                fn from_parameters(parameters: Self::Parameters) -> ::maaspd::Result<Self> {
+                fn from_parameters(parameters: Self::Parameters) -> ::maaspd::Call<Self> {
                     match parameters {}
                 }
 
-                fn power_on(&self, _: &::maaspd::Context) -> ::maaspd::Result<()> {
+                fn power_on(
+                    self: ::std::sync::Arc<Self>,
+                    _: ::std::sync::Arc<::maaspd::Context>,
+                ) -> ::maaspd::Call<()> {
                     ::core::unreachable!()
                 }
 
-                fn power_off(&self, _: &::maaspd::Context) -> ::maaspd::Result<()> {
+                fn power_off(
+                    self: ::std::sync::Arc<Self>,
+                    _: ::std::sync::Arc<::maaspd::Context>,
+                ) -> ::maaspd::Call<()> {
                     ::core::unreachable!()
                 }
 
                 fn power_query(
-                    &self,
-                    _: &::maaspd::Context,
-                ) -> ::maaspd::Result<::maaspd::PowerState> {
+                    self: ::std::sync::Arc<Self>,
+                    _: ::std::sync::Arc<::maaspd::Context>,
+                ) -> ::maaspd::Call<::maaspd::PowerState> {
                     ::core::unreachable!()
                 }
             }
@@ -237,5 +256,69 @@ pub(crate) fn placeholder_main(args: &DriverArgs) -> TokenStream {
         )
     } else {
         TokenStream::new()
+    }
+}
+
+/// The runtime's trait `method` forwards through, by the author's kind of `fn`.
+fn forwarding_trait(method: Method, found: &Found) -> syn::Ident {
+    let name: String = method
+        .name()
+        .split('_')
+        .map(|word| word[..1].to_uppercase() + &word[1..])
+        .collect();
+    let name = match found.asyncness {
+        Some(_) => format!("Async{name}"),
+        None => name,
+    };
+    syn::Ident::new(&name, proc_macro2::Span::call_site())
+}
+
+/// The impl of the forwarding trait: the author's types repeated, the author's method
+/// called. An `async fn`'s is spanned at its `async`, where a future that is not `Send`
+/// is reported.
+fn forward(driver: &syn::Type, method: Method, found: &Found) -> TokenStream {
+    let forwarding = forwarding_trait(method, found);
+    let (name, output) = (&found.ident, &found.output);
+    let (devices_parameter, devices) = match &found.argument {
+        Some(ty) => (quote!(, devices: #ty), quote!(, devices)),
+        None => (quote!(), quote!()),
+    };
+    let (context_parameter, context) = match &found.context {
+        Some(ty) => (quote!(ctx: #ty), quote!(, ctx)),
+        None => (quote!(_: &::maaspd::Context), quote!()),
+    };
+    match &found.asyncness {
+        None => quote! {
+            impl ::maaspd::__private::#forwarding for #driver {
+                fn #name(&self, #context_parameter #devices_parameter) -> #output {
+                    <#driver>::#name(self #context #devices)
+                }
+            }
+        },
+        Some(token) => quote_spanned! {token.span=>
+            impl ::maaspd::__private::#forwarding for #driver {
+                async fn #name(&self, #context_parameter #devices_parameter) -> #output {
+                    <#driver>::#name(self #context #devices).await
+                }
+            }
+        },
+    }
+}
+
+/// The body of a `PowerDriver` action: `driver`, `ctx` (and `devices`) in, a `Call` of
+/// the author's method out.
+fn call_body(method: Method, found: &Found) -> TokenStream {
+    let forwarding = forwarding_trait(method, found);
+    let name = &found.ident;
+    let devices = match method {
+        Method::SetBootOrder => quote!(, &devices),
+        _ => quote!(),
+    };
+    let invoke = quote! {
+        <Self as ::maaspd::__private::#forwarding>::#name(&driver, &ctx #devices)
+    };
+    match found.asyncness {
+        None => quote!(::maaspd::Call::blocking(move || #invoke)),
+        Some(_) => quote!(::maaspd::Call::future(async move { #invoke.await })),
     }
 }

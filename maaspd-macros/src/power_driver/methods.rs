@@ -83,12 +83,16 @@ pub(crate) struct Found {
     pub(crate) context: Option<Type>,
     /// The argument besides `&self` and the context, for `set_boot_order`.
     pub(crate) argument: Option<Type>,
+    /// `async`, for an `async fn`.
+    pub(crate) asyncness: Option<syn::Token![async]>,
 }
 
 /// `fn new(parameters: P) -> R`: the driver is built from a `P`.
 pub(crate) struct Constructor {
     pub(crate) parameters: Type,
     pub(crate) output: Type,
+    /// `async`, for an `async fn new`.
+    pub(crate) asyncness: Option<syn::Token![async]>,
 }
 
 /// What the `impl` block holds.
@@ -126,6 +130,7 @@ impl Methods {
                     output: output_type(&function.sig),
                     context,
                     argument: arguments.into_iter().next(),
+                    asyncness: function.sig.asyncness,
                 });
             } else if name == "new" {
                 methods.constructor = constructor(function, errors);
@@ -155,7 +160,7 @@ fn check_action(
     errors: &mut Errors,
 ) -> (Option<Type>, Vec<Type>) {
     let sig = &function.sig;
-    let expected = method.expected();
+    let expected = &expected_signature(sig, method.expected());
     let name = method.name();
     check_plain(sig, name, expected, errors);
     match sig.receiver() {
@@ -290,48 +295,54 @@ fn context_argument(ty: &Type) -> Option<ContextArgument> {
     }
 }
 
+/// The signature to write, `async` when the author's is: an `async fn` is taken as it
+/// is, so the messages about the rest of it keep it.
+fn expected_signature(sig: &Signature, expected: &str) -> String {
+    match sig.asyncness {
+        Some(_) => format!("async {expected}"),
+        None => expected.to_owned(),
+    }
+}
+
 fn constructor(function: &ImplItemFn, errors: &mut Errors) -> Option<Constructor> {
     let sig = &function.sig;
-    check_plain(sig, "new", CONSTRUCTOR, errors);
-    check_returns_result(sig, "new", CONSTRUCTOR, errors);
+    let expected = &expected_signature(sig, CONSTRUCTOR);
+    check_plain(sig, "new", expected, errors);
+    check_returns_result(sig, "new", expected, errors);
     let mut inputs = sig.inputs.iter();
     match (inputs.next(), inputs.next()) {
         (Some(FnArg::Typed(parameters)), None) => Some(Constructor {
             parameters: (*parameters.ty).clone(),
             output: output_type(sig),
+            asyncness: sig.asyncness,
         }),
         (Some(FnArg::Receiver(receiver)), _) => {
             errors.at(
                 receiver,
-                format!("`new` builds the driver from its parameters and takes no `self`: expected `{CONSTRUCTOR}`"),
+                format!("`new` builds the driver from its parameters and takes no `self`: expected `{expected}`"),
             );
             None
         }
         (None, _) => {
             errors.at(
                 &sig.ident,
-                format!("`new` takes the driver parameters as its one argument: expected `{CONSTRUCTOR}`"),
+                format!("`new` takes the driver parameters as its one argument: expected `{expected}`"),
             );
             None
         }
         (Some(_), Some(extra)) => {
             errors.at(
                 extra,
-                format!("`new` takes the driver parameters as its one argument: expected `{CONSTRUCTOR}`"),
+                format!("`new` takes the driver parameters as its one argument: expected `{expected}`"),
             );
             None
         }
     }
 }
 
-/// No `async`, `const`, `unsafe`, `extern` or generics: the runtime calls a plain fn.
+/// No `const`, `unsafe`, `extern` or generics: the runtime calls a plain `fn` or an
+/// `async fn`.
 fn check_plain(sig: &Signature, name: &str, expected: &str, errors: &mut Errors) {
-    if let Some(token) = &sig.asyncness {
-        errors.at(
-            token,
-            format!("`{name}` must not be async: expected `{expected}`"),
-        );
-    }
     if let Some(token) = &sig.constness {
         errors.at(
             token,
@@ -461,6 +472,7 @@ mod tests {
                 fn power_on(self) -> Result<()> { Ok(()) }
                 fn power_off(&mut self) -> Result<()> { Ok(()) }
                 async fn power_query(&self, extra: u8) -> bool { true }
+                async fn power_reset(self) -> Result<()> { Ok(()) }
                 fn probe<T>(&self) {}
                 fn set_boot_order(&self, d: Vec<BootDevice>) -> Result<()> { Ok(()) }
                 fn new(&self) -> Self { todo!() }
@@ -471,9 +483,9 @@ mod tests {
             [
                 "`power_on` takes `&self`, not `self`: expected `fn power_on(&self) -> maaspd::Result<()>`",
                 "`power_off` takes `&self`, not `&mut self`: a driver is not changed by its actions; use interior mutability for state",
-                "`power_query` must not be async: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
-                "`power_query` takes no arguments besides `&self` and an optional `ctx: &maaspd::Context`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
-                "`power_query` must return a `maaspd::Result`, not `bool`: expected `fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`power_query` takes no arguments besides `&self` and an optional `ctx: &maaspd::Context`: expected `async fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`power_query` must return a `maaspd::Result`, not `bool`: expected `async fn power_query(&self) -> maaspd::Result<maaspd::PowerState>`",
+                "`power_reset` takes `&self`, not `self`: expected `async fn power_reset(&self) -> maaspd::Result<()>`",
                 "`probe` must not be generic: expected `fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>`",
                 "`probe` must return a `maaspd::Result`: expected `fn probe(&self) -> maaspd::Result<Vec<maaspd::ProbedSystem>>`",
                 "`set_boot_order` takes the boot order as `&[maaspd::BootDevice]`",

@@ -19,6 +19,7 @@ mod descriptors;
 mod environment;
 mod notify;
 mod open_connections;
+mod pool;
 mod reply;
 mod request;
 mod routes;
@@ -29,8 +30,6 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::Semaphore;
 
 use crate::{PowerDriver, panic_guard};
 
@@ -206,16 +205,14 @@ impl Options {
 
 /// What every request handler shares.
 struct Shared {
-    workers: Arc<Semaphore>,
-    abandoned: Arc<abandonment::Abandoned>,
+    pool: pool::Pool,
     timeout: Duration,
 }
 
 impl Shared {
     fn new(workers: usize, max_abandoned: usize, timeout: Duration) -> Shared {
         Shared {
-            workers: Arc::new(Semaphore::new(workers.max(1))),
-            abandoned: Arc::new(abandonment::Abandoned::new(max_abandoned)),
+            pool: pool::Pool::new(workers, max_abandoned),
             timeout,
         }
     }

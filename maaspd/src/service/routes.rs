@@ -12,13 +12,12 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::Shared;
-use super::abandonment;
 use super::reply::Reply;
 use super::request;
 use crate::context::{CancelOnDrop, timed_out};
-use crate::execute::execute;
+use crate::execute::{execute, execute_on};
 use crate::metadata::Metadata;
-use crate::{Action, Context, Error, PowerDriver};
+use crate::{Action, Context, PowerDriver};
 
 /// A request body holds one machine's parameters: anything bigger is refused (413).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -89,8 +88,7 @@ async fn run_action<D: PowerDriver>(
                 machine: request.machine,
                 caller: request.caller,
             };
-            let machine = ids.machine.as_deref();
-            let reply = run_bounded::<D>(action, request.document, machine, &shared, started).await;
+            let reply = run_bounded::<D>(action, request.document, &shared, started).await;
             (Some(ids), reply)
         }
         Err(reply) => (None, reply),
@@ -99,42 +97,25 @@ async fn run_action<D: PowerDriver>(
     reply
 }
 
-/// Waits for a worker, then runs the action on the blocking pool. The deadline counts
-/// from the request's arrival, the wait for a worker included, as MAAS's agent's clock
-/// does: past it the request is answered 503. The action itself cannot be interrupted:
-/// its context tells it once the request is answered (or its client gone), and it
-/// finishes on its own, abandoned, its worker freed for the next, while there is room
-/// among the abandoned (see [`abandonment`]). Shutting down cancels nothing: the requests
-/// in flight are finished, within their deadline.
+/// Runs the action within its deadline, which counts from the request's arrival, as
+/// MAAS's agent's clock does: past it the request is answered 503. Its futures are
+/// awaited here and dropped at the deadline; its blocking calls take a worker each, the
+/// wait for one included in the deadline, and are abandoned past it (see [`super::pool`]).
+/// Either way the action's context is cancelled when the request ends. Shutting down
+/// cancels nothing: the requests in flight are finished, within their deadline.
 async fn run_bounded<D: PowerDriver>(
     action: Action,
     document: serde_json::Value,
-    machine: Option<&str>,
     shared: &Shared,
     started: Instant,
 ) -> Reply {
     let deadline = tokio::time::Instant::from_std(started) + shared.timeout;
-    let timed_out = |waiting: &str| {
-        let error = timed_out(shared.timeout);
-        Reply::error(&Error::conn(format!("{}{waiting}", error.message())))
-    };
-    let acquire = shared.workers.clone().acquire_owned();
-    let worker = match tokio::time::timeout_at(deadline, acquire).await {
-        Ok(Ok(worker)) => worker,
-        Ok(Err(_)) => return Reply::error(&Error::conn("the service is stopping")),
-        Err(_) => return timed_out(" waiting for a free worker: every worker is busy"),
-    };
-    // However this request ends (answered, or its connection gone), its action is told,
-    // then abandoned if it runs on (`_cancel` is dropped first, being declared last).
-    let (_waiting, running) = abandonment::start(worker, shared.abandoned.clone(), action, machine);
     let context = Context::new(action).with_deadline(started, shared.timeout);
+    // However this request ends (answered, or its connection gone), its action is told.
     let _cancel = CancelOnDrop(context.signal());
-    let task = tokio::task::spawn_blocking(move || {
-        let _running = running;
-        execute::<D>(context, || Ok(document))
-    });
-    match tokio::time::timeout_at(deadline, task).await {
-        Ok(Ok(response)) => {
+    let run = execute_on::<D, _>(&shared.pool, context, || Ok(document));
+    match tokio::time::timeout_at(deadline, run).await {
+        Ok(response) => {
             // MAAS sends every machine's whole settings: ignored keys are routine here,
             // shown with `serve -vv` only.
             for warning in response.warnings() {
@@ -142,9 +123,7 @@ async fn run_bounded<D: PowerDriver>(
             }
             Reply::from_response(&response)
         }
-        // Panics are caught inside `execute`: this is the runtime shutting down.
-        Ok(Err(error)) => Reply::error(&Error::fatal(format!("the action was lost: {error}"))),
-        Err(_) => timed_out(""),
+        Err(_) => Reply::error(&timed_out(shared.timeout)),
     }
 }
 

@@ -19,6 +19,7 @@ fn seen(ctx: &Context) -> Result<()> {
     description = "Chassis power driver",
     probe = true,
     boot_order = true,
+    confirm = false,
     main = false
 )]
 impl Chassis {

@@ -1,12 +1,12 @@
 // Helper methods, associated functions and consts in the block are left alone.
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use maaspd::{Action, PowerState, Result};
 
 #[maaspd::parameters]
 struct Helped {
     #[serde(skip)]
-    calls: Cell<u32>,
+    calls: AtomicU32,
 }
 
 #[maaspd::power_driver(description = "Helped power driver", main = false)]
@@ -14,7 +14,7 @@ impl Helped {
     const PORT: u16 = 623;
 
     fn client(&self) -> String {
-        self.calls.set(self.calls.get() + 1);
+        self.calls.fetch_add(1, Ordering::Relaxed);
         format!("bmc:{}", Self::PORT)
     }
 
@@ -41,7 +41,7 @@ impl Helped {
 }
 
 fn main() {
-    let mut helped = Helped { calls: Cell::new(0) };
+    let mut helped = Helped { calls: AtomicU32::new(0) };
     assert!(helped.run("status"));
     let input = maaspd::serde_json::json!({"driverParameters": {}});
     let response = maaspd::testing::run::<Helped>(Action::PowerQuery, input);

@@ -10,7 +10,7 @@ impl Driver {
     #[allow(clippy::needless_arbitrary_self_type)]
     fn power_on(self: &Self) -> Result<()> { Ok(()) }
     fn power_off(&self) -> Result<()> { Ok(()) }
-    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::On) }
 }
 
 fn main() {

@@ -1,4 +1,4 @@
-// An async action.
+// An async action taking `&mut self`: calls for one driver may overlap.
 use maaspd::{PowerState, Result};
 
 #[maaspd::parameters]
@@ -6,7 +6,7 @@ struct Driver {}
 
 #[maaspd::power_driver(description = "Test power driver")]
 impl Driver {
-    async fn power_on(&self) -> Result<()> { Ok(()) }
-    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_on(&self) -> Result<()> { Ok(()) }
+    async fn power_off(&mut self) -> Result<()> { Ok(()) }
     fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
 }

@@ -1,0 +1,12 @@
+// An async action taking the driver by value: the runtime lends it (`&self`).
+use maaspd::{PowerState, Result};
+
+#[maaspd::parameters]
+struct Driver {}
+
+#[maaspd::power_driver(description = "Test power driver")]
+impl Driver {
+    async fn power_on(self) -> Result<()> { Ok(()) }
+    fn power_off(&self) -> Result<()> { Ok(()) }
+    fn power_query(&self) -> Result<PowerState> { Ok(PowerState::Off) }
+}
