@@ -6,9 +6,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::Result;
 #[cfg(doc)]
 use crate::PowerDriver;
+use crate::Result;
 
 /// A driver's method, called and ready to run: what every [`PowerDriver`] action
 /// returns. `#[power_driver]` makes a plain `fn` a [`Blocking`](Call::Blocking) call

@@ -236,7 +236,9 @@ impl Context {
     /// `connError` "timed out after N s", then `waiting` (what the call was waiting
     /// for), for a runtime that gives up on the call at its deadline.
     pub(crate) fn expired(&self, waiting: &str) -> Error {
-        let limit = self.deadline.map_or(Duration::ZERO, |deadline| deadline.limit);
+        let limit = self
+            .deadline
+            .map_or(Duration::ZERO, |deadline| deadline.limit);
         Error::conn(format!("{}{waiting}", timed_out(limit).message()))
     }
 

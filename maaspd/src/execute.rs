@@ -383,7 +383,10 @@ mod tests {
         assert!(response.error().is_none(), "{:?}", response.error());
         // Off at once and after 1 s (then sent again), on after 3 s.
         let took = started.elapsed();
-        assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(6), "{took:?}");
+        assert!(
+            took >= Duration::from_secs(3) && took < Duration::from_secs(6),
+            "{took:?}"
+        );
         assert_eq!(relay("confirm-blocking"), (2, PowerState::On));
 
         // The same through async calls, on the CLI's runtime.
@@ -423,7 +426,11 @@ mod tests {
     fn a_cycle_against_a_slow_bmc_ends_on() {
         use crate::test_drivers::{AsyncRelay, SlowRelay, relay};
         let on = relay_input("cycle-slow", 0, false);
-        assert!(testing::run::<SlowRelay>(Action::PowerOn, on).error().is_none());
+        assert!(
+            testing::run::<SlowRelay>(Action::PowerOn, on)
+                .error()
+                .is_none()
+        );
         let slow = relay_input("cycle-slow", 600, false);
         let response = testing::run::<SlowRelay>(Action::PowerCycle, slow.clone());
         assert!(response.error().is_none(), "{:?}", response.error());

@@ -174,12 +174,18 @@ pub(crate) struct RelaySettings {
 
 impl RelaySettings {
     fn with<T>(&self, f: impl FnOnce(&mut Relay) -> T) -> T {
-        let mut relays = RELAYS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut relays = RELAYS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = std::time::Instant::now();
         let index = match relays.iter().position(|(name, _)| *name == self.name) {
             Some(index) => index,
             None => {
-                let off = Relay { state: PowerState::Off, pending: None, told: 0 };
+                let off = Relay {
+                    state: PowerState::Off,
+                    pending: None,
+                    told: 0,
+                };
                 relays.push((self.name.clone(), off));
                 relays.len() - 1
             }
@@ -212,7 +218,11 @@ impl RelaySettings {
 
 /// How many times relay `name` was told to switch, and its state.
 pub(crate) fn relay(name: &str) -> (u32, PowerState) {
-    let settings = RelaySettings { name: name.into(), transition_ms: 0, stuck: false };
+    let settings = RelaySettings {
+        name: name.into(),
+        transition_ms: 0,
+        stuck: false,
+    };
     settings.with(|relay| (relay.told, relay.state))
 }
 

@@ -26,7 +26,11 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
     };
     let forwards: Vec<TokenStream> = Method::ALL
         .into_iter()
-        .filter_map(|method| methods.get(method).map(|found| forward(driver, method, found)))
+        .filter_map(|method| {
+            methods
+                .get(method)
+                .map(|found| forward(driver, method, found))
+        })
         .collect();
     let call = |method: Method| call_body(method, found(method));
     let (power_on, power_off, power_query) = (
@@ -53,8 +57,11 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         quote!(SET_BOOT_ORDER),
         quote!(SetBootOrderFn),
     );
-    let power_reset_const =
-        optional(Method::PowerReset, quote!(POWER_RESET), quote!(PowerResetFn));
+    let power_reset_const = optional(
+        Method::PowerReset,
+        quote!(POWER_RESET),
+        quote!(PowerResetFn),
+    );
     let (parameters, from_parameters, constructor_forward) = match &methods.constructor {
         Some(constructor) => {
             let (parameters, output) = (&constructor.parameters, &constructor.output);
@@ -92,7 +99,9 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         }
         None => (
             quote!(#driver),
-            quote!(::maaspd::Call::ready(::core::result::Result::Ok(parameters))),
+            quote!(::maaspd::Call::ready(::core::result::Result::Ok(
+                parameters
+            ))),
             quote!(),
         ),
     };

@@ -326,14 +326,18 @@ fn constructor(function: &ImplItemFn, errors: &mut Errors) -> Option<Constructor
         (None, _) => {
             errors.at(
                 &sig.ident,
-                format!("`new` takes the driver parameters as its one argument: expected `{expected}`"),
+                format!(
+                    "`new` takes the driver parameters as its one argument: expected `{expected}`"
+                ),
             );
             None
         }
         (Some(_), Some(extra)) => {
             errors.at(
                 extra,
-                format!("`new` takes the driver parameters as its one argument: expected `{expected}`"),
+                format!(
+                    "`new` takes the driver parameters as its one argument: expected `{expected}`"
+                ),
             );
             None
         }

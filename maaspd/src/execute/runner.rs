@@ -92,7 +92,9 @@ impl<T> Future for Guarded<T> {
     fn poll(mut self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Result<T>> {
         let this = &mut *self;
         let Some(future) = this.future.as_mut() else {
-            return Poll::Ready(Err(Error::fatal("the driver's future was polled after its end")));
+            return Poll::Ready(Err(Error::fatal(
+                "the driver's future was polled after its end",
+            )));
         };
         let _tagged = current::enter(&this.ctx);
         let polled = panic_guard::run(|| Ok(future.as_mut().poll(task)));

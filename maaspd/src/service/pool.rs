@@ -105,8 +105,7 @@ mod tests {
         let pool = Pool::new(1, 1);
         let started = Instant::now();
         let outcome = runtime().block_on(async {
-            let context = Context::new(Action::PowerQuery)
-                .with_timeout(Duration::from_millis(200));
+            let context = Context::new(Action::PowerQuery).with_timeout(Duration::from_millis(200));
             let input = json!({"driverParameters": {}});
             let run = execute_on::<Sleeper, _>(&pool, context, || Ok(input));
             let outcome = tokio::time::timeout(Duration::from_millis(200), run).await;
