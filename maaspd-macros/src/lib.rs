@@ -30,13 +30,35 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// Arguments: `description = "..."` (required), `probe = true` (the impl has `fn probe`),
-/// `boot_order = true` (the impl has `fn set_boot_order`), `main = false` (emit no
-/// `fn main`; call [`maaspd::cli::main`](https://docs.rs/maaspd) yourself).
+/// `boot_order = true` (the impl has `fn set_boot_order`), `confirm = false` (the
+/// driver confirms its power changes itself: the runtime does not query after them),
+/// `main = false` (emit no `fn main`; call [`maaspd::cli::main`](https://docs.rs/maaspd)
+/// yourself).
 ///
 /// Methods: `power_on`, `power_off`, `power_query`, and `probe` / `set_boot_order` when
-/// declared, all taking `&self` and returning `maaspd::Result`. The parameters are
-/// `Self`, or the argument of an optional `fn new(params: P) -> maaspd::Result<Self>`.
-/// Every mistake is reported at once, at the tokens that are wrong.
+/// declared, all taking `&self` (then optionally `ctx: &maaspd::Context`) and returning
+/// `maaspd::Result`. Each may be a plain `fn`, run where it may block, or an `async fn`
+/// whose future is `Send`, awaited and dropped at the deadline; both kinds mix in one
+/// driver. The parameters are `Self`, or the argument of an optional
+/// `fn new(params: P) -> maaspd::Result<Self>` (or `async fn new`). Every mistake is
+/// reported at once, at the tokens that are wrong.
+///
+/// ```
+/// use std::time::Duration;
+/// use maaspd::{Context, PowerState, Result};
+///
+/// /// A BMC with an async API.
+/// #[maaspd::parameters]
+/// struct Bmc {}
+///
+/// #[maaspd::power_driver(description = "An async BMC", main = false)]
+/// impl Bmc {
+///     async fn power_on(&self, ctx: &Context) -> Result<()> { ctx.check() }
+///     fn power_off(&self) -> Result<()> { Ok(()) }
+///     async fn power_query(&self) -> Result<PowerState> { Ok(PowerState::On) }
+/// }
+/// # fn main() {}
+/// ```
 #[proc_macro_attribute]
 pub fn power_driver(args: TokenStream, item: TokenStream) -> TokenStream {
     power_driver::expand(args.into(), item.into()).into()

@@ -41,6 +41,12 @@
 //! }
 //! ```
 //!
+//! Each action may be a plain `fn`, which may block on its BMC, or an `async fn`, which
+//! is awaited and, at its deadline, dropped (see [`Call`]); any may take the call's
+//! [`Context`]. After a power change the runtime queries until the machine reports it,
+//! as MAAS's own drivers do. `DRIVER serve` runs the same driver as the long-running
+//! service of MAAS's power-driver extraction ([`service`]).
+//!
 //! Unit-test a driver in-process with [`testing`].
 
 #![warn(missing_docs)]

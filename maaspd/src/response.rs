@@ -194,8 +194,8 @@ impl Response {
     /// #     fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
     /// #     fn power_query(&self) -> maaspd::Result<maaspd::PowerState> { Ok(maaspd::PowerState::On) }
     /// # }
-    /// let response = testing::run::<Lamp>(Action::PowerOff, json!({"driverParameters": {}}));
-    /// assert_eq!(response.to_json(), json!({"action_type": "power_off", "error": null}));
+    /// let response = testing::run::<Lamp>(Action::PowerOn, json!({"driverParameters": {}}));
+    /// assert_eq!(response.to_json(), json!({"action_type": "power_on", "error": null}));
     /// ```
     pub fn to_json(&self) -> Value {
         let mut document = Map::new();
@@ -232,10 +232,10 @@ impl Response {
     /// #     fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
     /// #     fn power_query(&self) -> maaspd::Result<maaspd::PowerState> { Ok(maaspd::PowerState::On) }
     /// # }
-    /// let response = testing::run::<Lamp>(Action::PowerOff, json!({"driverParameters": {}}));
+    /// let response = testing::run::<Lamp>(Action::PowerOn, json!({"driverParameters": {}}));
     /// assert_eq!(
     ///     response.to_document(),
-    ///     "{\n    \"action_type\": \"power_off\",\n    \"error\": null\n}"
+    ///     "{\n    \"action_type\": \"power_on\",\n    \"error\": null\n}"
     /// );
     /// ```
     pub fn to_document(&self) -> String {
