@@ -161,7 +161,15 @@ fn beyond_max_abandoned_hung_actions_hold_their_workers_and_threads_stay_bounded
     let (workers, max_abandoned) = (4, 8);
     let server = Server::start(
         &chassis(),
-        &["--timeout", "1", "--workers", "4", "--max-abandoned", "8", "-v"],
+        &[
+            "--timeout",
+            "1",
+            "--workers",
+            "4",
+            "--max-abandoned",
+            "8",
+            "-v",
+        ],
     );
     // Rounds of hung calls until every worker is held; a few are enough.
     for _ in 0..10 {
