@@ -441,4 +441,23 @@ mod tests {
         assert!(response.error().is_none(), "{:?}", response.error());
         assert_eq!(relay("cycle-slow"), (5, PowerState::On));
     }
+
+    #[test]
+    fn a_future_past_its_deadline_is_dropped_in_the_cli_too() {
+        use crate::test_drivers::{Sleeper, sleeping};
+        use std::time::{Duration, Instant};
+        let started = Instant::now();
+        let limit = Duration::from_millis(300);
+        let input = json!({"driverParameters": {"name": "cli"}});
+        let response = testing::run_with_deadline::<Sleeper>(Action::PowerQuery, input, limit);
+        assert_eq!(
+            error_of(&response),
+            (ErrorCode::Conn, "timed out after 0.3 s".into())
+        );
+        // Its thread drops the future at the deadline, as the answer is given.
+        while sleeping("cli") {
+            assert!(started.elapsed() < Duration::from_secs(5), "never dropped");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }

@@ -278,13 +278,24 @@ impl AsyncRelay {
     }
 }
 
-/// How many of [`Sleeper`]'s queries are alive: a future dropped is one less.
-pub(crate) static SLEEPING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// The names of [`Sleeper`]'s queries alive: a future dropped takes its name out.
+static SLEEPING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether a query of the sleeper `name` is alive.
+pub(crate) fn sleeping(name: &str) -> bool {
+    let alive = SLEEPING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    alive.iter().any(|alive| alive == name)
+}
 
 /// An async BMC that never answers a query: its future is pending for ever, until
 /// dropped.
 #[crate::parameters]
-pub(crate) struct Sleeper {}
+pub(crate) struct Sleeper {
+    /// Its name, which tells its queries apart.
+    name: String,
+}
 
 #[crate::power_driver(description = "A BMC that never answers", main = false)]
 impl Sleeper {
@@ -297,14 +308,20 @@ impl Sleeper {
     }
 
     async fn power_query(&self) -> Result<PowerState> {
-        struct Alive;
+        struct Alive(String);
         impl Drop for Alive {
             fn drop(&mut self) {
-                SLEEPING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                let mut alive = SLEEPING
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                alive.retain(|name| *name != self.0);
             }
         }
-        SLEEPING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let _alive = Alive;
+        SLEEPING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(self.name.clone());
+        let _alive = Alive(self.name.clone());
         std::future::pending::<()>().await;
         Ok(PowerState::On)
     }

@@ -41,7 +41,18 @@ impl Runner for Inline {
             }
             Call::Async(future) => {
                 let runtime = runtime()?;
-                runtime.block_on(Guarded::new(ctx.clone(), future))
+                let future = Guarded::new(ctx.clone(), future);
+                // Dropped at the deadline, as in `serve`: its sockets close then.
+                let Some(deadline) = ctx.deadline() else {
+                    return runtime.block_on(future);
+                };
+                runtime.block_on(async {
+                    let deadline = tokio::time::Instant::from_std(deadline);
+                    match tokio::time::timeout_at(deadline, future).await {
+                        Ok(result) => result,
+                        Err(_) => Err(ctx.expired("")),
+                    }
+                })
             }
         }
     }

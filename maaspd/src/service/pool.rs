@@ -82,14 +82,13 @@ impl Runner for Pool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
     use serde_json::json;
 
     use super::Pool;
     use crate::execute::execute_on;
-    use crate::test_drivers::{AsyncRelay, SLEEPING, Sleeper, relay};
+    use crate::test_drivers::{AsyncRelay, Sleeper, relay, sleeping};
     use crate::{Action, Context, PowerState};
 
     fn runtime() -> tokio::runtime::Runtime {
@@ -106,13 +105,13 @@ mod tests {
         let started = Instant::now();
         let outcome = runtime().block_on(async {
             let context = Context::new(Action::PowerQuery).with_timeout(Duration::from_millis(200));
-            let input = json!({"driverParameters": {}});
+            let input = json!({"driverParameters": {"name": "pool"}});
             let run = execute_on::<Sleeper, _>(&pool, context, || Ok(input));
             let outcome = tokio::time::timeout(Duration::from_millis(200), run).await;
-            (outcome.is_err(), SLEEPING.load(Ordering::SeqCst))
+            (outcome.is_err(), sleeping("pool"))
         });
         // Given up at the deadline, and nothing of the query left running.
-        assert_eq!(outcome, (true, 0));
+        assert_eq!(outcome, (true, false));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
