@@ -607,14 +607,23 @@ fn metadata_is_maas_s_description_of_the_driver() {
 
 /// `ipmipower` and `ipmi-chassis-config` as shell scripts (shell builtins only, so the
 /// driver can run with PATH set to their directory alone). Each records its arguments
-/// and ipmi-chassis-config's input file, then runs the body it was given.
+/// and ipmi-chassis-config's input file, then runs the body it was given, in which
+/// `$state` names a file for the machine's power state (see `IPMIPOWER_OK`).
 struct FakeTools {
     dir: PathBuf,
 }
 
-/// A fake ipmipower that answers like the real one: the state for --stat, else ok.
-const IPMIPOWER_OK: &str =
-    "case \" $* \" in *' --stat '*) echo '10.0.0.5: on' ;; *) echo '10.0.0.5: ok' ;; esac";
+/// A fake ipmipower that answers like the real one and follows the state it is told, so
+/// that the runtime's confirmation of a power change (an `ipmipower --stat` after it, as
+/// MAAS's `perform_power` runs) sees the change at once: `--on-if-off` and `--on` switch
+/// the machine on, `--off` and `--soft` off; `--stat` answers the state, on until told
+/// otherwise; anything else answers ok.
+const IPMIPOWER_OK: &str = "case \" $* \" in\n\
+     *' --stat '*) s=on; if [ -f \"$state\" ]; then read -r s <\"$state\"; fi; echo \"10.0.0.5: $s\" ;;\n\
+     *' --on-if-off '* | *' --on '*) echo on >\"$state\"; echo '10.0.0.5: ok' ;;\n\
+     *' --off '* | *' --soft '*) echo off >\"$state\"; echo '10.0.0.5: ok' ;;\n\
+     *) echo '10.0.0.5: ok' ;;\n\
+     esac";
 
 impl FakeTools {
     fn new(ipmipower: &str, ipmi_chassis_config: &str) -> FakeTools {
@@ -626,6 +635,7 @@ impl FakeTools {
             let log = dir.join(format!("{tool}.calls"));
             let script = format!(
                 "#!/bin/sh\n\
+                 state='{state}'\n\
                  for arg in \"$@\"; do printf '%s\\n' \"$arg\"; done >>'{log}'\n\
                  printf '%s\\n' '--end--' >>'{log}'\n\
                  prev=\n\
@@ -638,6 +648,7 @@ impl FakeTools {
                  {body}\n",
                 log = log.display(),
                 boot = dir.join("boot.conf").display(),
+                state = dir.join("power.state").display(),
             );
             let path = dir.join(tool);
             std::fs::write(&path, script).unwrap();
@@ -688,18 +699,30 @@ EndSection
 fn command_lines_are_those_maas_runs() {
     let common = "-W opensesspriv --driver-type LAN_2_0 -h 10.0.0.5 -u maas -p pw -I 3 -l OPERATOR";
     let parameters = json!({"power_address": "10.0.0.5", "power_user": "maas", "power_pass": "pw"});
+    // A power change is confirmed by a query right after it, as MAAS's `perform_power`
+    // confirms it: the fake machine switches at once, so one `--stat` each.
+    let stat = args(&format!("{common} --stat"));
     for (action, extra, ipmipower) in [
-        ("power_query", json!({}), "--stat"),
-        ("power_off", json!({}), "--off"),
-        ("power_off", json!({"power_off_mode": "soft"}), "--soft"),
-        ("power_off", json!({"power_off_mode": "hard"}), "--off"),
+        ("power_query", json!({}), vec!["--stat"]),
+        ("power_off", json!({}), vec!["--off", "--stat"]),
+        (
+            "power_off",
+            json!({"power_off_mode": "soft"}),
+            vec!["--soft", "--stat"],
+        ),
+        (
+            "power_off",
+            json!({"power_off_mode": "hard"}),
+            vec!["--off", "--stat"],
+        ),
     ] {
         let tools = FakeTools::new(IPMIPOWER_OK, "exit 0");
         assert_ok(&tools.run(action, &with(&parameters, extra)));
-        assert_eq!(
-            tools.calls("ipmipower"),
-            [args(&format!("{common} {ipmipower}"))]
-        );
+        let expected: Vec<Vec<String>> = ipmipower
+            .iter()
+            .map(|options| args(&format!("{common} {options}")))
+            .collect();
+        assert_eq!(tools.calls("ipmipower"), expected);
         assert!(tools.calls("ipmi-chassis-config").is_empty());
     }
 
@@ -714,7 +737,7 @@ fn command_lines_are_those_maas_runs() {
     assert_eq!(tools.boot_conf(), PXE_BOOT);
     assert_eq!(
         tools.calls("ipmipower"),
-        [args(&format!("{common} --cycle --on-if-off"))]
+        [args(&format!("{common} --cycle --on-if-off")), stat.clone()]
     );
 
     // Every setting that changes the command line.
@@ -726,7 +749,7 @@ fn command_lines_are_those_maas_runs() {
         "session_timeout": 3000, "mac_address": "52:54:00:12:34:56",
     });
     assert_ok(&tools.run("power_on", &everything));
-    let expected = vec![
+    let everything_common = vec![
         "-W",
         "authcap,intel20",
         "--driver-type",
@@ -741,10 +764,10 @@ fn command_lines_are_those_maas_runs() {
         "ADMIN",
         "--session-timeout",
         "3000",
-        "--cycle",
-        "--on-if-off",
     ];
-    assert_eq!(tools.calls("ipmipower"), [expected]);
+    let on = [everything_common.as_slice(), &["--cycle", "--on-if-off"]].concat();
+    let confirm = [everything_common.as_slice(), &["--stat"]].concat();
+    assert_eq!(tools.calls("ipmipower"), [on, confirm]);
     assert_eq!(
         tools.boot_conf(),
         PXE_BOOT.replace(
@@ -853,9 +876,15 @@ fn a_k_g_key_rejected_by_ipmi_chassis_config_is_dropped_for_the_whole_power_on()
     assert_eq!(chassis.len(), 2, "{chassis:?}");
     assert!(chassis[0].contains(&"-k".to_owned()));
     assert!(!chassis[1].contains(&"-k".to_owned()));
+    // The power-on without the key; then the confirmation's query, a power_query of its
+    // own as in MAAS (`perform_power` calls `power_query` with the context as stored),
+    // so with the key again.
     let ipmipower = tools.calls("ipmipower");
-    assert_eq!(ipmipower.len(), 1);
+    assert_eq!(ipmipower.len(), 2, "{ipmipower:?}");
     assert!(!ipmipower[0].contains(&"-k".to_owned()));
+    assert!(ipmipower[0].ends_with(&args("--cycle --on-if-off")));
+    assert!(ipmipower[1].contains(&"-k".to_owned()));
+    assert!(ipmipower[1].ends_with(&args("--stat")));
 
     // Without a K_g key to drop, the refusal is the answer.
     let tools = FakeTools::new(IPMIPOWER_OK, "echo 'ipmi-config: k_g invalid' >&2; exit 1");
@@ -880,7 +909,11 @@ fn other_ipmi_chassis_config_failures_do_not_stop_the_power_on() {
         ),
         "{out:?}"
     );
-    assert_eq!(tools.calls("ipmipower").len(), 1);
+    // The power-on, then the confirmation's query.
+    let ipmipower = tools.calls("ipmipower");
+    assert_eq!(ipmipower.len(), 2, "{ipmipower:?}");
+    assert!(ipmipower[0].ends_with(&args("--cycle --on-if-off")));
+    assert!(ipmipower[1].ends_with(&args("--stat")));
 }
 
 // ---- Secrets ----

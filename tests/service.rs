@@ -1203,13 +1203,17 @@ fn webhook_serves_its_peer() {
         .iter()
         .map(|r| (r.method.as_str(), r.path()))
         .collect();
+    // After each POST, the runtime confirms the change by querying the peer, as MAAS's
+    // `perform_power` does; the peer switched at once, so one check each.
     assert_eq!(
         seen,
         [
             ("GET", "/machine/status"),
             ("POST", "/machine/off"),
             ("GET", "/machine/status"),
+            ("GET", "/machine/status"),
             ("POST", "/machine/on"),
+            ("GET", "/machine/status"),
             ("GET", "/machine/status"),
         ]
     );

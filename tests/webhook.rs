@@ -7,6 +7,8 @@ mod http_server;
 mod support;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use http_server::{HttpServer, Reply, Request, dead_port};
 use serde_json::{Value, json};
@@ -81,9 +83,33 @@ fn assert_mentions(message: &str, parts: &[&str]) {
 const RUNNING: &str = r#"{"name": "vm-1", "status": "running"}"#;
 const STOPPED: &str = r#"{"name": "vm-1", "status": "stopped"}"#;
 
+/// A peer that follows the state it is told, on at first if `on`: a POST to a path
+/// ending in `/machine/on` or `/machine/off` (a trailing slash allowed) switches it at
+/// once, any GET answers `RUNNING` or `STOPPED`. The runtime confirms each power change
+/// by querying, as MAAS's `perform_power` does, so a peer must report the change.
+fn machine(on: bool) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
+    let on = Arc::new(AtomicBool::new(on));
+    move |request: &Request| {
+        let path = request.path().trim_end_matches('/');
+        match request.method.as_str() {
+            "GET" if on.load(Ordering::SeqCst) => Reply::ok(RUNNING),
+            "GET" => Reply::ok(STOPPED),
+            "POST" if path.ends_with("/machine/on") => {
+                on.store(true, Ordering::SeqCst);
+                Reply::ok("{}")
+            }
+            "POST" if path.ends_with("/machine/off") => {
+                on.store(false, Ordering::SeqCst);
+                Reply::ok("{}")
+            }
+            _ => Reply::status(404),
+        }
+    }
+}
+
 #[test]
 fn on_and_off_post_to_their_uri_with_maas_headers() {
-    let server = HttpServer::start(|_| Reply::ok("{}"));
+    let server = HttpServer::start(machine(false));
     let parameters = settings(
         &server.url(""),
         json!({"power_token": "tok-123", "system_id": "xyz123"}),
@@ -99,13 +125,28 @@ fn on_and_off_post_to_their_uri_with_maas_headers() {
         .iter()
         .map(|r| (r.method.as_str(), r.target.as_str()))
         .collect();
-    assert_eq!(seen, [("POST", "/machine/on"), ("POST", "/machine/off")]);
+    // Each change is confirmed by querying the peer, as MAAS's `perform_power` does; the
+    // peer switched at once, so one GET each.
+    assert_eq!(
+        seen,
+        [
+            ("POST", "/machine/on"),
+            ("GET", "/machine/status"),
+            ("POST", "/machine/off"),
+            ("GET", "/machine/status"),
+        ]
+    );
     for request in &requests {
         assert_eq!(request.header("authorization"), Some("Bearer tok-123"));
         assert_eq!(request.header("accept"), Some("application/json"));
         assert_eq!(request.header("system_id"), Some("xyz123"));
         let agent = request.header("user-agent").unwrap_or_default();
         assert!(agent.starts_with("MAAS "), "User-Agent {agent:?}");
+        if request.method == "GET" {
+            assert_eq!(request.header("content-length"), None, "{request:?}");
+            assert_eq!(request.header("transfer-encoding"), None, "{request:?}");
+            continue;
+        }
         // No body, framed as Twisted frames it (`Content-Length: 0`), and, as MAAS, no
         // Content-Type: some services refuse one without content.
         assert_eq!(request.header("content-length"), Some("0"), "{request:?}");
@@ -117,7 +158,7 @@ fn on_and_off_post_to_their_uri_with_maas_headers() {
 
 #[test]
 fn the_token_wins_and_basic_auth_needs_user_and_password() {
-    let server = HttpServer::start(|_| Reply::ok(""));
+    let server = HttpServer::start(machine(false));
     // (user, password, token) -> Authorization, checked against Python's base64.b64encode.
     let cases: [(&str, &str, &str, Option<&str>); 8] = [
         ("admin", "secret", "", Some("Basic YWRtaW46c2VjcmV0")),
@@ -136,13 +177,28 @@ fn the_token_wins_and_basic_auth_needs_user_and_password() {
         );
         assert_ok(&act("power_on", &parameters));
     }
-    let sent: Vec<Option<String>> = server
+    // Each power_on is a POST, then the GET that confirms it (as MAAS's `perform_power`
+    // queries), with the same Authorization.
+    let sent: Vec<(String, Option<String>)> = server
         .requests()
         .iter()
-        .map(|r| r.header("authorization").map(str::to_owned))
+        .map(|r| {
+            (
+                r.method.clone(),
+                r.header("authorization").map(str::to_owned),
+            )
+        })
         .collect();
-    let expected: Vec<Option<String>> =
-        cases.iter().map(|case| case.3.map(str::to_owned)).collect();
+    let expected: Vec<(String, Option<String>)> = cases
+        .iter()
+        .flat_map(|case| {
+            let authorization = case.3.map(str::to_owned);
+            [
+                ("POST".to_owned(), authorization.clone()),
+                ("GET".to_owned(), authorization),
+            ]
+        })
+        .collect();
     assert_eq!(sent, expected);
 }
 
@@ -306,9 +362,10 @@ fn failed_requests_are_action_errors() {
 #[test]
 fn a_404_is_retried_with_a_trailing_slash() {
     // The service wants trailing slashes, as some BMCs do (MAAS retries for them).
-    let server = HttpServer::start(|request: &Request| {
+    let peer = machine(false);
+    let server = HttpServer::start(move |request: &Request| {
         if request.path().ends_with('/') {
-            Reply::ok(STOPPED)
+            peer(request)
         } else {
             Reply::status(404)
         }
@@ -316,15 +373,19 @@ fn a_404_is_retried_with_a_trailing_slash() {
     let mut parameters = settings(&server.url(""), json!({}));
     parameters["power_query_uri"] = json!(server.url("/machine/status?vm=1"));
     assert_ok(&act("power_on", &parameters));
-    assert_state(&act("power_query", &parameters), "off");
+    assert_state(&act("power_query", &parameters), "on");
     let seen: Vec<(String, String)> = server
         .requests()
         .iter()
         .map(|r| (r.method.clone(), r.target.clone()))
         .collect();
+    // The power_on, then its confirmation (a query, as MAAS's `perform_power` makes),
+    // then the power_query: each tried again with a trailing slash.
     let expected = [
         ("POST", "/machine/on"),
         ("POST", "/machine/on/"),
+        ("GET", "/machine/status?vm=1"),
+        ("GET", "/machine/status/?vm=1"),
         ("GET", "/machine/status?vm=1"),
         ("GET", "/machine/status/?vm=1"),
     ]
@@ -471,17 +532,17 @@ fn unknown_parameters_are_only_warned_about() {
 
 #[test]
 fn https_without_verification_accepts_a_self_signed_certificate() {
-    let server = HttpServer::start_tls(&["127.0.0.1"], |request: &Request| {
-        Reply::ok(if request.method == "GET" { RUNNING } else { "" })
-    });
+    let server = HttpServer::start_tls(&["127.0.0.1"], machine(false));
     let parameters = settings(&server.url(""), json!({"power_token": "tok"}));
-    assert_ok(&act("power_on", &parameters));
     assert_ok(&act("power_off", &parameters));
+    assert_ok(&act("power_on", &parameters));
     assert_state(&act("power_query", &parameters), "on");
     // "n" is the default; said outright, the same.
     let explicit = settings(&server.url(""), json!({"power_verify_ssl": "n"}));
     assert_state(&act("power_query", &explicit), "on");
-    assert_eq!(server.requests().len(), 4);
+    // Each change is a POST and the GET confirming it; then the two queries.
+    let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["POST", "GET", "POST", "GET", "GET", "GET"]);
 }
 
 #[test]
@@ -512,7 +573,7 @@ fn https_with_verification_trusts_the_system_ca_file_and_checks_the_host() {
     let dir = std::env::temp_dir().join(format!("maaspd-webhook-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
 
-    let server = HttpServer::start_tls(&["127.0.0.1"], |_| Reply::ok(STOPPED));
+    let server = HttpServer::start_tls(&["127.0.0.1"], machine(false));
     let ca = dir.join("ca-127.pem");
     std::fs::write(&ca, server.cert_pem()).unwrap();
     let parameters = settings(&server.url(""), json!({"power_verify_ssl": "y"}));
