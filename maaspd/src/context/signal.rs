@@ -19,6 +19,9 @@ pub(crate) enum Reason {
 pub(crate) struct Signal {
     reason: Mutex<Option<Reason>>,
     raised: Condvar,
+    /// Set while the call waits for a worker of `serve`, so that a request answered at
+    /// its deadline then says what it was waiting for.
+    waiting_for_worker: std::sync::atomic::AtomicBool,
 }
 
 impl Signal {
@@ -26,6 +29,18 @@ impl Signal {
     pub(crate) fn cancel(&self, reason: Reason) {
         self.lock().get_or_insert(reason);
         self.raised.notify_all();
+    }
+
+    /// Notes whether the call is waiting for a worker.
+    pub(crate) fn set_waiting_for_worker(&self, waiting: bool) {
+        self.waiting_for_worker
+            .store(waiting, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether the call is waiting for a worker.
+    pub(crate) fn is_waiting_for_worker(&self) -> bool {
+        self.waiting_for_worker
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The reason, once raised.

@@ -13,6 +13,9 @@ use crate::context::current;
 use crate::execute::runner::{Guarded, Runner};
 use crate::{Call, Context, Error, Result, panic_guard};
 
+/// What a call past its deadline was waiting for, when it had no worker yet.
+pub(super) const WAITING_FOR_A_WORKER: &str = " waiting for a free worker: every worker is busy";
+
 /// The workers blocking calls take, and the room for abandoned ones.
 #[derive(Debug)]
 pub(super) struct Pool {
@@ -37,15 +40,18 @@ impl Pool {
         code: Box<dyn FnOnce() -> Result<T> + Send>,
     ) -> Result<T> {
         let acquire = self.workers.clone().acquire_owned();
+        // The request's own deadline may end the wait first: it reads this note.
+        ctx.signal().set_waiting_for_worker(true);
         let acquired = match ctx.deadline() {
             Some(deadline) => {
                 let deadline = tokio::time::Instant::from_std(deadline);
                 tokio::time::timeout_at(deadline, acquire)
                     .await
-                    .map_err(|_| ctx.expired(" waiting for a free worker: every worker is busy"))?
+                    .map_err(|_| ctx.expired(WAITING_FOR_A_WORKER))?
             }
             None => acquire.await,
         };
+        ctx.signal().set_waiting_for_worker(false);
         let worker = acquired.map_err(|_| Error::conn("the service is stopping"))?;
         let (_waiting, running) = abandonment::start(
             worker,

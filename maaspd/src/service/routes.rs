@@ -12,12 +12,13 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::Shared;
+use super::pool::WAITING_FOR_A_WORKER;
 use super::reply::Reply;
 use super::request;
 use crate::context::{CancelOnDrop, timed_out};
 use crate::execute::{execute, execute_on};
 use crate::metadata::Metadata;
-use crate::{Action, Context, PowerDriver};
+use crate::{Action, Context, Error, PowerDriver};
 
 /// A request body holds one machine's parameters: anything bigger is refused (413).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -112,7 +113,8 @@ async fn run_bounded<D: PowerDriver>(
     let deadline = tokio::time::Instant::from_std(started) + shared.timeout;
     let context = Context::new(action).with_deadline(started, shared.timeout);
     // However this request ends (answered, or its connection gone), its action is told.
-    let _cancel = CancelOnDrop(context.signal());
+    let signal = context.signal();
+    let _cancel = CancelOnDrop(signal.clone());
     let run = execute_on::<D, _>(&shared.pool, context, || Ok(document));
     match tokio::time::timeout_at(deadline, run).await {
         Ok(response) => {
@@ -123,7 +125,15 @@ async fn run_bounded<D: PowerDriver>(
             }
             Reply::from_response(&response)
         }
-        Err(_) => Reply::error(&timed_out(shared.timeout)),
+        Err(_) => {
+            let waiting = if signal.is_waiting_for_worker() {
+                WAITING_FOR_A_WORKER
+            } else {
+                ""
+            };
+            let error = timed_out(shared.timeout);
+            Reply::error(&Error::conn(format!("{}{waiting}", error.message())))
+        }
     }
 }
 
