@@ -21,6 +21,7 @@ pub(crate) struct Signal {
     raised: Condvar,
     /// Set while the call waits for a worker of `serve`, so that a request answered at
     /// its deadline then says what it was waiting for.
+    #[cfg(feature = "service")]
     waiting_for_worker: std::sync::atomic::AtomicBool,
 }
 
@@ -32,12 +33,14 @@ impl Signal {
     }
 
     /// Notes whether the call is waiting for a worker.
+    #[cfg(feature = "service")]
     pub(crate) fn set_waiting_for_worker(&self, waiting: bool) {
         self.waiting_for_worker
             .store(waiting, std::sync::atomic::Ordering::Release);
     }
 
     /// Whether the call is waiting for a worker.
+    #[cfg(feature = "service")]
     pub(crate) fn is_waiting_for_worker(&self) -> bool {
         self.waiting_for_worker
             .load(std::sync::atomic::Ordering::Acquire)
