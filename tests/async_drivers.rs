@@ -101,7 +101,9 @@ fn a_change_that_never_shows_in_time_is_an_action_error_before_the_cli_deadline(
         message.starts_with("never transitioned to on: the BMC still reports off after 2."),
         "{message}"
     );
-    assert!(took < Duration::from_secs(3), "{took:?}");
+    // An actionError, not the deadline's connError, shows it was answered before the
+    // deadline; the process's own start and exit add to the time seen from here.
+    assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
 #[test]
