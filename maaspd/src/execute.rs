@@ -79,12 +79,14 @@ async fn run<D: PowerDriver, R: Runner>(
         driver,
         ctx,
     };
+    // A power change and its confirmation make a future several times a query's: boxed,
+    // it costs only the requests that make one (`serve` holds thousands of queries).
     Ok(match action {
-        Action::PowerOn => power.on().await.map(|()| None)?,
-        Action::PowerOff => power.off().await.map(|()| None)?,
+        Action::PowerOn => Box::pin(power.on()).await.map(|()| None)?,
+        Action::PowerOff => Box::pin(power.off()).await.map(|()| None)?,
         Action::PowerQuery => Some(Data::PowerState(power.query().await?)),
-        Action::PowerCycle => power.cycle().await.map(|()| None)?,
-        Action::PowerReset => power.reset().await.map(|()| None)?,
+        Action::PowerCycle => Box::pin(power.cycle()).await.map(|()| None)?,
+        Action::PowerReset => Box::pin(power.reset()).await.map(|()| None)?,
         Action::Probe => {
             let probe = D::PROBE.ok_or_else(|| unsupported(action))?;
             let call = probe(power.driver.clone(), power.ctx.clone());
