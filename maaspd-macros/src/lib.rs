@@ -32,8 +32,10 @@ use proc_macro::TokenStream;
 /// Arguments: `description = "..."` (required), `probe = true` (the impl has `fn probe`),
 /// `boot_order = true` (the impl has `fn set_boot_order`), `confirm = false` (the
 /// driver confirms its power changes itself: the runtime does not query after them),
-/// `main = false` (emit no `fn main`; call [`maaspd::cli::main`](https://docs.rs/maaspd)
-/// yourself).
+/// `max_per_bmc = N` (how many actions `serve` runs at once against one BMC, 4 by
+/// default; a BMC is known by the value of the `ip_extractor` setting, or of the setting
+/// `bmc_key = "..."` names), `main = false` (emit no `fn main`; call
+/// [`maaspd::cli::main`](https://docs.rs/maaspd) yourself).
 ///
 /// Methods: `power_on`, `power_off`, `power_query`, and `probe` / `set_boot_order` when
 /// declared, all taking `&self` (then optionally `ctx: &maaspd::Context`) and returning

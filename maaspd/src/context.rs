@@ -55,6 +55,11 @@ pub struct Context {
     system_id: Option<String>,
     deadline: Option<Deadline>,
     signal: Arc<Signal>,
+    /// `serve`'s turn at the machine's BMC: released with the context, so only once
+    /// every part of the call is over, a blocking call abandoned past its request
+    /// included.
+    #[cfg(feature = "service")]
+    bmc_turn: Option<crate::service::Turn>,
 }
 
 /// When the call ends, and the limit it was given, for the message.
@@ -83,6 +88,8 @@ impl Context {
             system_id: None,
             deadline: None,
             signal: Arc::default(),
+            #[cfg(feature = "service")]
+            bmc_turn: None,
         }
     }
 
@@ -240,6 +247,12 @@ impl Context {
             .deadline
             .map_or(Duration::ZERO, |deadline| deadline.limit);
         Error::conn(format!("{}{waiting}", timed_out(limit).message()))
+    }
+
+    /// Keeps `turn` at the machine's BMC for as long as the call lasts.
+    #[cfg(feature = "service")]
+    pub(crate) fn hold_bmc_turn(&mut self, turn: crate::service::Turn) {
+        self.bmc_turn = Some(turn);
     }
 
     /// The runtime's handle on this context's cancellation.

@@ -216,6 +216,14 @@ pub trait PowerDriver: Sized + Send + Sync + 'static {
     const SET_BOOT_ORDER: Option<SetBootOrderFn<Self>> = None;
     /// `power_reset`, for a driver with a reset of its own.
     const POWER_RESET: Option<PowerResetFn<Self>> = None;
+    /// The setting that tells one BMC from another (`bmc_key = "..."`, else the
+    /// `ip_extractor` field): `serve` runs at most [`MAX_PER_BMC`](Self::MAX_PER_BMC)
+    /// actions at once for the machines whose setting has the same value. `None`: no
+    /// limit.
+    const BMC_KEY: Option<&'static str> = None;
+    /// How many actions `serve` runs at once against one BMC (`max_per_bmc = N`; its
+    /// `--max-per-bmc` overrides it): BMCs accept few sessions, IPMI BMCs typically four.
+    const MAX_PER_BMC: usize = 4;
     /// Whether the runtime confirms a power change by querying until the machine
     /// reports it, as MAAS's base class does (`confirm = false` turns it off for a
     /// driver that confirms by itself; a driver that is not queryable never confirms).

@@ -17,12 +17,15 @@ const KEYS: &[&str] = &[
     "queryable",
     "confirm",
     "ip_extractor",
+    "bmc_key",
+    "max_per_bmc",
     "main",
 ];
 
 /// The arguments: `description = "..."` (required), `name = "..."`, the flags `probe`,
-/// `boot_order`, `chassis`, `queryable`, `confirm` and `main`, and
-/// `ip_extractor(field_name = "...", pattern = ...)`.
+/// `boot_order`, `chassis`, `queryable`, `confirm` and `main`,
+/// `ip_extractor(field_name = "...", pattern = ...)`, `bmc_key = "..."` and
+/// `max_per_bmc = N`.
 pub(crate) struct DriverArgs {
     /// `None` when missing or not a string; an error says which.
     pub(crate) description: Option<LitStr>,
@@ -36,6 +39,10 @@ pub(crate) struct DriverArgs {
     /// driver confirms by itself).
     pub(crate) confirm: Flag,
     pub(crate) ip_extractor: Option<IpExtractor>,
+    /// The setting that tells BMCs apart, when not `ip_extractor`'s.
+    pub(crate) bmc_key: Option<LitStr>,
+    /// How many actions `serve` runs at once against one BMC, by default.
+    pub(crate) max_per_bmc: Option<syn::LitInt>,
     pub(crate) main: Flag,
 }
 
@@ -88,6 +95,8 @@ impl DriverArgs {
             queryable: Flag::Absent(true),
             confirm: Flag::Absent(true),
             ip_extractor: None,
+            bmc_key: None,
+            max_per_bmc: None,
             main: Flag::Absent(true),
         };
         let metas = match syn::parse::Parser::parse2(
@@ -150,6 +159,8 @@ impl DriverArgs {
                     &pair,
                     "write `ip_extractor(field_name = \"power_address\", pattern = maaspd::ip_extractor::URL)`",
                 ),
+                "bmc_key" => parsed.bmc_key = setting_name(&pair, errors),
+                "max_per_bmc" => parsed.max_per_bmc = positive(&pair, errors),
                 "probe" => parsed.probe = flag(&pair, &key, errors),
                 "boot_order" => parsed.boot_order = flag(&pair, &key, errors),
                 "main" => parsed.main = flag(&pair, &key, errors),
@@ -264,6 +275,40 @@ fn ip_extractor(list: &MetaList, errors: &mut Errors) -> Option<IpExtractor> {
             errors.at(
                 list,
                 "`ip_extractor` needs both `field_name = \"...\"` and `pattern = ...`",
+            );
+            None
+        }
+    }
+}
+
+/// `bmc_key = "power_address"`: a setting's name (the compiler checks it exists).
+fn setting_name(pair: &MetaNameValue, errors: &mut Errors) -> Option<LitStr> {
+    match &pair.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) if syn::parse_str::<syn::Ident>(&text.value()).is_ok() => Some(text.clone()),
+        other => {
+            errors.at(
+                other,
+                "`bmc_key` takes the name of the setting that tells BMCs apart, e.g. `bmc_key = \"power_address\"`",
+            );
+            None
+        }
+    }
+}
+
+/// `max_per_bmc = 4`: a number of actions, at least one.
+fn positive(pair: &MetaNameValue, errors: &mut Errors) -> Option<syn::LitInt> {
+    match &pair.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(number),
+            ..
+        }) if number.base10_parse::<u32>().is_ok_and(|n| n > 0) => Some(number.clone()),
+        other => {
+            errors.at(
+                other,
+                "`max_per_bmc` takes how many actions may run at once against one BMC, at least 1: `max_per_bmc = 4`",
             );
             None
         }
@@ -397,7 +442,7 @@ mod tests {
                 "`probe` takes `true` or `false`: `probe = true`",
                 "duplicate `probe`",
                 "unknown argument `descripton`: did you mean `description`?",
-                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `main`",
+                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `bmc_key`, `max_per_bmc`, `main`",
                 "expected `key = value`, e.g. `probe = true`",
             ]
         );

@@ -142,6 +142,33 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         }
         None => (quote!(::core::option::Option::None), quote!()),
     };
+    // The setting that tells BMCs apart: `bmc_key`, else `ip_extractor`'s; it must exist,
+    // checked as a field access at the author's string.
+    let bmc_field = args.bmc_key.as_ref().or(args
+        .ip_extractor
+        .as_ref()
+        .map(|extractor| &extractor.field_name));
+    let (bmc_key, bmc_key_check) = match (&args.bmc_key, bmc_field) {
+        (Some(key), Some(_)) => {
+            let field = syn::Ident::new(&key.value(), key.span());
+            let parameters_type = &parameters;
+            (
+                quote!(::core::option::Option::Some(#key)),
+                quote! {
+                    fn __bmc_key_field_exists(parameters: &#parameters_type) {
+                        let _ = &parameters.#field;
+                    }
+                },
+            )
+        }
+        (None, Some(field)) => (quote!(::core::option::Option::Some(#field)), quote!()),
+        _ => (quote!(::core::option::Option::None), quote!()),
+    };
+    let max_per_bmc = args.max_per_bmc.as_ref().map(|max| {
+        quote! {
+            const MAX_PER_BMC: usize = #max;
+        }
+    });
     let main = (args.main.value() == Some(true)).then(|| {
         quote! {
             fn main() -> ::std::process::ExitCode {
@@ -163,6 +190,8 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 const QUERYABLE: bool = #queryable;
                 const IP_EXTRACTOR: ::core::option::Option<::maaspd::IpExtractor> = #ip_extractor;
                 const CONFIRM: bool = #confirm;
+                const BMC_KEY: ::core::option::Option<&'static str> = #bmc_key;
+                #max_per_bmc
                 #probe_const
                 #set_boot_order_const
                 #power_reset_const
@@ -199,6 +228,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             #constructor_forward
             #(#forwards)*
             #field_check
+            #bmc_key_check
         };
 
         #main

@@ -21,6 +21,8 @@ pub(super) const READ_TIMEOUT: &str = "read-timeout";
 #[cfg(feature = "service")]
 pub(super) const MAX_ABANDONED: &str = "max-abandoned";
 #[cfg(feature = "service")]
+pub(super) const MAX_PER_BMC: &str = "max-per-bmc";
+#[cfg(feature = "service")]
 pub(super) const MAX_CONNECTIONS: &str = "max-connections";
 pub(super) const VERBOSE: &str = "verbose";
 
@@ -108,6 +110,16 @@ fn serve<D: PowerDriver>() -> Command {
                      until it returns [default: {}]",
                     service::DEFAULT_MAX_ABANDONED
                 )),
+        )
+        .arg(
+            Arg::new(MAX_PER_BMC)
+                .long(MAX_PER_BMC)
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help(
+                    "How many actions may run at once against one BMC (for a driver that \
+                     tells BMCs apart) [default: the driver's, 4 unless it says]",
+                ),
         )
         .arg(
             Arg::new(TIMEOUT)

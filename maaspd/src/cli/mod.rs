@@ -158,6 +158,9 @@ fn serve<D: PowerDriver>(arguments: &ArgMatches, stderr: &mut dyn Write) -> u8 {
     if let Some(&abandoned) = arguments.get_one::<u32>(command::MAX_ABANDONED) {
         options.max_abandoned = abandoned as usize;
     }
+    if let Some(&per_bmc) = arguments.get_one::<u32>(command::MAX_PER_BMC) {
+        options.max_per_bmc = per_bmc as usize;
+    }
     if let Some(&timeout) = arguments.get_one::<Duration>(TIMEOUT) {
         options.timeout = timeout;
     }

@@ -13,6 +13,7 @@
 mod abandonment;
 mod activation;
 mod activity;
+mod bmc_turns;
 mod connection;
 mod connections;
 mod descriptors;
@@ -24,6 +25,8 @@ mod reply;
 mod request;
 mod routes;
 mod socket;
+
+pub(crate) use bmc_turns::Turn;
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -66,6 +69,10 @@ pub struct Options {
     /// overrunning action keeps its worker until it returns. The service's threads stay
     /// under `workers + max_abandoned` (and a few of its own) however many BMCs hang.
     pub max_abandoned: usize,
+    /// How many actions may run at once against one BMC (the machines whose driver's
+    /// BMC key setting has one value); the driver's `max_per_bmc`, by default. Only for a
+    /// driver with a BMC key (`bmc_key`, or `ip_extractor`'s setting).
+    pub max_per_bmc: usize,
     /// How long a request may take, its wait for a worker included, before it is
     /// answered 503; keep it under [`MAAS_CLIENT_TIMEOUT`] (see [`DEFAULT_TIMEOUT`]).
     pub timeout: Duration,
@@ -195,6 +202,7 @@ impl Options {
             socket_given: false,
             workers: DEFAULT_WORKERS,
             max_abandoned: DEFAULT_MAX_ABANDONED,
+            max_per_bmc: D::MAX_PER_BMC,
             timeout: DEFAULT_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
@@ -206,13 +214,15 @@ impl Options {
 /// What every request handler shares.
 struct Shared {
     pool: pool::Pool,
+    bmc_turns: bmc_turns::BmcTurns,
     timeout: Duration,
 }
 
 impl Shared {
-    fn new(workers: usize, max_abandoned: usize, timeout: Duration) -> Shared {
+    fn new(workers: usize, max_abandoned: usize, max_per_bmc: usize, timeout: Duration) -> Shared {
         Shared {
             pool: pool::Pool::new(workers, max_abandoned),
+            bmc_turns: bmc_turns::BmcTurns::new(max_per_bmc),
             timeout,
         }
     }
@@ -228,6 +238,7 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
     routes::router::<D>(Arc::new(Shared::new(
         workers,
         DEFAULT_MAX_ABANDONED,
+        D::MAX_PER_BMC,
         timeout,
     )))
 }
@@ -303,6 +314,7 @@ async fn run<D: PowerDriver>(
     let shared = Arc::new(Shared::new(
         options.workers,
         options.max_abandoned,
+        options.max_per_bmc,
         options.timeout,
     ));
     if options.timeout > DEFAULT_TIMEOUT {
@@ -324,9 +336,16 @@ async fn run<D: PowerDriver>(
         },
         max_connections: options.max_connections.max(1),
     };
+    let per_bmc = match D::BMC_KEY {
+        Some(key) => format!(
+            ", up to {} actions at once per {key}",
+            options.max_per_bmc.max(1)
+        ),
+        None => String::new(),
+    };
     eprintln!(
         "{}: serving on {} ({} workers, {} s deadline, up to {} actions abandoned past \
-         it, up to {} connections)",
+         it, up to {} connections{per_bmc})",
         D::NAME,
         socket,
         options.workers,

@@ -111,7 +111,21 @@ async fn run_bounded<D: PowerDriver>(
     started: Instant,
 ) -> Reply {
     let deadline = tokio::time::Instant::from_std(started) + shared.timeout;
-    let context = Context::new(action).with_deadline(started, shared.timeout);
+    let mut context = Context::new(action).with_deadline(started, shared.timeout);
+    // One BMC's actions wait their turn, within the deadline.
+    if let Some(bmc) = D::BMC_KEY.and_then(|key| bmc_of(&document, key)) {
+        match tokio::time::timeout_at(deadline, shared.bmc_turns.turn(&bmc)).await {
+            Ok(turn) => context.hold_bmc_turn(turn),
+            Err(_) => {
+                let error = timed_out(shared.timeout);
+                return Reply::error(&Error::conn(format!(
+                    "{} waiting for its BMC: {} actions at once already run against it",
+                    error.message(),
+                    shared.bmc_turns.per_bmc()
+                )));
+            }
+        }
+    }
     // However this request ends (answered, or its connection gone), its action is told.
     let signal = context.signal();
     let _cancel = CancelOnDrop(signal.clone());
@@ -134,6 +148,17 @@ async fn run_bounded<D: PowerDriver>(
             let error = timed_out(shared.timeout);
             Reply::error(&Error::conn(format!("{}{waiting}", error.message())))
         }
+    }
+}
+
+/// The BMC the request's machine is behind: the value of setting `key`, as MAAS stores
+/// it; `None` when absent or empty (no BMC to spare).
+fn bmc_of(document: &serde_json::Value, key: &str) -> Option<String> {
+    match document.get("driverParameters")?.get(key)? {
+        serde_json::Value::String(text) if text.is_empty() => None,
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
     }
 }
 
