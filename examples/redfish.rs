@@ -64,6 +64,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use maaspd::serde_json::{self, Map, Value, json};
+use maaspd::types::YesNo;
 use maaspd::{Error, PowerState, ProbedSystem, Result, Secret};
 use ureq::http::{Request, Response};
 use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
@@ -102,20 +103,7 @@ struct Settings {
     /// variable, else the distribution's bundle (/etc/ssl/certs/ca-certificates.crt on
     /// Debian and Ubuntu). Same name and choices as MAAS's webhook driver.
     #[serde(default)]
-    power_verify_ssl: VerifySsl,
-}
-
-/// Whether the BMC's TLS certificate is verified.
-#[maaspd::parameters]
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum VerifySsl {
-    /// No
-    #[default]
-    #[serde(rename = "n")]
-    No,
-    /// Yes
-    #[serde(rename = "y")]
-    Yes,
+    power_verify_ssl: YesNo,
 }
 
 /// How many redirects one request follows, as MAAS.
@@ -169,8 +157,8 @@ impl Redfish {
         let (base, host) = base_url(&settings.power_address)?;
         let tls = TlsConfig::builder().provider(TlsProvider::Rustls);
         let tls = match settings.power_verify_ssl {
-            VerifySsl::No => tls.disable_verification(true),
-            VerifySsl::Yes => tls.root_certs(system_roots()?),
+            YesNo::No => tls.disable_verification(true),
+            YesNo::Yes => tls.root_certs(system_roots()?),
         };
         let agent = ureq::Agent::config_builder()
             .tls_config(tls.build())
@@ -376,7 +364,7 @@ impl Redfish {
             json!(self.settings.power_pass.expose()),
         );
         parameters.insert("node_id".into(), json!(id));
-        if self.settings.power_verify_ssl == VerifySsl::Yes {
+        if self.settings.power_verify_ssl.is_yes() {
             parameters.insert("power_verify_ssl".into(), json!("y"));
         }
         Ok(ProbedSystem {

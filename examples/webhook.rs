@@ -32,6 +32,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use maaspd::types::YesNo;
 use maaspd::{Error, PowerState, Result, Secret};
 use regex::bytes::Regex;
 use ureq::config::RedirectAuthHeaders;
@@ -124,26 +125,13 @@ struct WebhookSettings {
     /// vouch for, for the URI's host.
     #[serde(default)]
     #[maaspd(required)]
-    power_verify_ssl: VerifySsl,
+    power_verify_ssl: YesNo,
 
     /// The machine's MAAS id, which MAAS adds to every driver's parameters; sent as the
     /// `System_Id` header. Not a setting an operator fills in, so not in the schema.
     #[serde(default)]
     #[schemars(skip)]
     system_id: Option<String>,
-}
-
-/// Whether to verify the certificates of https URIs.
-#[maaspd::parameters]
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-enum VerifySsl {
-    /// No
-    #[default]
-    #[serde(rename = "n")]
-    No,
-    /// Yes
-    #[serde(rename = "y")]
-    Yes,
 }
 
 /// One of the three URIs, and the setting it came from.
@@ -335,7 +323,7 @@ struct Webhook {
     off_regex: Option<Regex>,
     credentials: Credentials,
     system_id: Option<HeaderValue>,
-    verify: VerifySsl,
+    verify: YesNo,
     agent: ureq::Agent,
 }
 
@@ -363,8 +351,8 @@ impl Webhook {
         };
         let verify = settings.power_verify_ssl;
         let tls = match verify {
-            VerifySsl::Yes => TlsConfig::builder().root_certs(system_roots()?).build(),
-            VerifySsl::No => TlsConfig::builder().disable_verification(true).build(),
+            YesNo::Yes => TlsConfig::builder().root_certs(system_roots()?).build(),
+            YesNo::No => TlsConfig::builder().disable_verification(true).build(),
         };
         let agent = ureq::Agent::config_builder()
             // Statuses are judged here, and MAAS's Twisted client ignores proxy variables.
@@ -544,7 +532,7 @@ impl Webhook {
 
     fn tls_failure(&self, place: &str, error: &rustls::Error) -> Error {
         let hint = match (error, self.verify) {
-            (rustls::Error::InvalidCertificate(_), VerifySsl::Yes) => {
+            (rustls::Error::InvalidCertificate(_), YesNo::Yes) => {
                 " (power_verify_ssl is \"y\": the certificate must be issued by a CA the \
                  system trusts, for the URI's host; set power_verify_ssl to \"n\" to skip \
                  the check)"

@@ -161,7 +161,7 @@ fn schema_keeps_maas_settings_and_names_the_addition() {
             .unwrap()
             .starts_with("maaspd's addition")
     );
-    let choices: Vec<&Value> = schema["$defs"]["VerifySsl"]["oneOf"]
+    let choices: Vec<&Value> = schema["$defs"]["YesNo"]["oneOf"]
         .as_array()
         .unwrap()
         .iter()

@@ -645,7 +645,7 @@ fn schema_keeps_maas_names_defaults_and_choices() {
         properties["power_on_uri"]["title"],
         "URI to power on the node"
     );
-    let choices: Vec<&Value> = schema["$defs"]["VerifySsl"]["oneOf"]
+    let choices: Vec<&Value> = schema["$defs"]["YesNo"]["oneOf"]
         .as_array()
         .unwrap()
         .iter()

@@ -62,6 +62,7 @@ mod context;
 mod document;
 mod driver;
 mod error;
+mod error_context;
 mod execute;
 mod form_values;
 mod forward;
@@ -78,6 +79,7 @@ mod secret;
 #[cfg(feature = "service")]
 pub mod service;
 pub mod testing;
+pub mod types;
 
 #[cfg(test)]
 mod fuzz;
@@ -90,6 +92,7 @@ pub use call::Call;
 pub use context::Context;
 pub use driver::{Parameters, PowerDriver, PowerResetFn, ProbeFn, SetBootOrderFn};
 pub use error::{Error, ErrorCode, Result};
+pub use error_context::ErrorContext;
 pub use ip_extractor::IpExtractor;
 pub use power_state::PowerState;
 pub use probed_system::ProbedSystem;

@@ -2,7 +2,7 @@
 //! service's `GET /metadata` answers), derived from the attribute and from the same
 //! parameters schema as `schema`: an author never writes a setting twice.
 
-mod setting;
+pub(crate) mod setting;
 
 use serde::Serialize;
 
