@@ -64,8 +64,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use maaspd::serde_json::{self, Map, Value, json};
-use maaspd::types::YesNo;
-use maaspd::{Error, PowerState, ProbedSystem, Result, Secret};
+use maaspd::types::{HttpAddress, YesNo};
+use maaspd::{Error, ErrorContext, PowerState, ProbedSystem, Result, Secret};
 use ureq::http::{Request, Response};
 use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
 
@@ -682,41 +682,10 @@ impl Redfish {
 
 /// `power_address` as a base URL (no trailing slash), and its host.
 fn base_url(address: &str) -> Result<(String, String)> {
-    let address = address.trim();
-    if address.is_empty() {
-        return Err(Error::settings(
-            "driverParameters.power_address: the Redfish address is empty",
-        ));
-    }
-    let url = if has_http_scheme(address) {
-        address.to_owned()
-    } else if address.contains("://") {
-        return Err(Error::settings(
-            "driverParameters.power_address: only http:// and https:// addresses are supported",
-        ));
-    } else if address.parse::<std::net::Ipv6Addr>().is_ok() {
-        format!("https://[{address}]")
-    } else {
-        format!("https://{address}")
-    };
-    let authority_start = url.find("://").map_or(0, |start| start + 3);
-    let authority = url[authority_start..]
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("");
-    if authority.contains('@') {
-        return Err(Error::settings(
-            "driverParameters.power_address: must not hold a user or password; use \
-             power_user and power_pass",
-        ));
-    }
-    let host = host_of(&url);
-    if host.is_empty() || url.parse::<ureq::http::Uri>().is_err() {
-        return Err(Error::settings(format!(
-            "driverParameters.power_address: {address:?} is not a host or an http(s) URL"
-        )));
-    }
-    Ok((url.trim_end_matches('/').to_owned(), host))
+    let address: HttpAddress = address
+        .parse()
+        .or_settings("driverParameters.power_address")?;
+    Ok((address.base().to_owned(), address.host().to_owned()))
 }
 
 fn has_http_scheme(text: &str) -> bool {
