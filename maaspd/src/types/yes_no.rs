@@ -1,6 +1,9 @@
 //! MAAS's yes/no choice (`"y"`/`"n"`, labelled "Yes"/"No"), as its drivers declare
 //! `power_verify_ssl`.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 /// A yes/no setting as MAAS's drivers declare one: a choice of `n` ("No") and `y`
 /// ("Yes"), `n` by default. It reads as a `bool` with [`is_yes`](YesNo::is_yes).
 ///
@@ -21,9 +24,10 @@
 /// assert_eq!(YesNo::default(), YesNo::No);
 /// assert!(from_value::<YesNo>(json!("yes")).is_err());
 /// ```
-#[crate::parameters]
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
-// The schema gets a line, not this rustdoc and its example.
+// Derived directly, not with `#[parameters]`: it is a setting's type, never a driver's
+// parameters. Each variant's doc comment is its label; the schema gets a line of its
+// own, not this rustdoc and its example.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[schemars(title = "Yes or no", description = "MAAS's yes/no choice: `n` or `y`")]
 pub enum YesNo {
     /// No
