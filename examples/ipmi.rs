@@ -25,11 +25,11 @@
 //! ```
 
 use std::ffi::OsString;
-use std::io::{ErrorKind, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
-use maaspd::{Error, ErrorCode, PowerState, Result, Secret};
+use maaspd::tool::{Tool, ToolOutput};
+use maaspd::{Context, Error, ErrorCode, PowerState, Result, Secret};
 
 /// IPMI
 ///
@@ -437,13 +437,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// What a FreeIPMI tool printed and how it ended.
-struct Output {
-    status: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// The power changes ipmipower makes, and the options that make them.
 #[derive(Clone, Copy)]
 enum Change {
@@ -491,26 +484,26 @@ impl Ipmi {
         Ok(Ipmi { settings, host })
     }
 
-    fn power_on(&self) -> Result<()> {
+    fn power_on(&self, ctx: &Context) -> Result<()> {
         self.with_k_g_fallback(|use_k_g| {
-            self.set_next_boot_to_pxe(use_k_g)?;
-            self.ipmipower(use_k_g, Change::On).map(drop)
+            self.set_next_boot_to_pxe(ctx, use_k_g)?;
+            self.ipmipower(ctx, use_k_g, Change::On).map(drop)
         })
     }
 
-    fn power_off(&self) -> Result<()> {
+    fn power_off(&self, ctx: &Context) -> Result<()> {
         let change = if self.settings.power_off_mode == PowerOffMode::Soft {
             Change::SoftOff
         } else {
             Change::Off
         };
-        self.with_k_g_fallback(|use_k_g| self.ipmipower(use_k_g, change).map(drop))
+        self.with_k_g_fallback(|use_k_g| self.ipmipower(ctx, use_k_g, change).map(drop))
     }
 
-    fn power_query(&self) -> Result<PowerState> {
+    fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         self.with_k_g_fallback(|use_k_g| {
             // A query that succeeds always has a state: `Unknown` is never reached.
-            self.ipmipower(use_k_g, Change::Query)
+            self.ipmipower(ctx, use_k_g, Change::Query)
                 .map(|state| state.unwrap_or(PowerState::Unknown))
         })
     }
@@ -574,7 +567,7 @@ impl Ipmi {
     /// Only a refusal of the credentials stops the power-on: some BMCs time out on boot
     /// flags yet switch the power fine (MAAS bug 1516065), so any other failure is a
     /// warning.
-    fn set_next_boot_to_pxe(&self, use_k_g: bool) -> Result<(), Failure> {
+    fn set_next_boot_to_pxe(&self, ctx: &Context, use_k_g: bool) -> Result<(), Failure> {
         let file = TempFile::create(&boot_flags(self.settings.power_boot_type))?;
         let mut args = self.common_args(use_k_g);
         args.extend([
@@ -582,7 +575,7 @@ impl Ipmi {
             "--filename".into(),
             file.path.clone().into(),
         ]);
-        let output = self.run("ipmi-chassis-config", &args)?;
+        let output = self.run(ctx, "ipmi-chassis-config", &args)?;
         let what = "ipmi-chassis-config --commit";
         for &(text, code, meaning) in FREEIPMI_ERRORS {
             if code == ErrorCode::Auth && output.stderr.contains(text) {
@@ -602,10 +595,15 @@ impl Ipmi {
 
     /// Runs ipmipower for `change` and reads its answer: the state for a query, `None`
     /// for a power change that succeeded.
-    fn ipmipower(&self, use_k_g: bool, change: Change) -> Result<Option<PowerState>, Failure> {
+    fn ipmipower(
+        &self,
+        ctx: &Context,
+        use_k_g: bool,
+        change: Change,
+    ) -> Result<Option<PowerState>, Failure> {
         let mut args = self.common_args(use_k_g);
         args.extend(change.options().iter().map(OsString::from));
-        let output = self.run("ipmipower", &args)?;
+        let output = self.run(ctx, "ipmipower", &args)?;
         let what = format!("ipmipower {}", change.options().join(" "));
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
         for &(text, code, meaning) in FREEIPMI_ERRORS {
@@ -670,25 +668,13 @@ impl Ipmi {
         }
     }
 
-    /// Runs a FreeIPMI tool found in PATH, as MAAS does, in the C locale.
-    fn run(&self, tool: &str, args: &[OsString]) -> Result<Output> {
-        let output = Command::new(tool)
+    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline.
+    fn run(&self, ctx: &Context, tool: &str, args: &[OsString]) -> Result<ToolOutput> {
+        Tool::new(tool, "freeipmi-tools")
             .args(args)
-            .env("LC_ALL", "C.UTF-8")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|error| match error.kind() {
-                ErrorKind::NotFound => Error::tool(format!(
-                    "{tool} was not found in PATH: install the Debian package freeipmi-tools \
-                     (it puts {tool} in /usr/sbin, which PATH must include)"
-                )),
-                _ => Error::tool(format!("could not run {tool} (freeipmi-tools): {error}")),
-            })?;
-        Ok(Output {
-            status: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+            .redact(&self.settings.power_pass)
+            .redact(&self.settings.k_g)
+            .run(ctx)
     }
 
     /// A tool's output for a message: the first non-empty of `first` and `second`, on

@@ -79,6 +79,7 @@ mod secret;
 #[cfg(feature = "service")]
 pub mod service;
 pub mod testing;
+pub mod tool;
 pub mod types;
 
 #[cfg(test)]
