@@ -1,18 +1,23 @@
 //! MAAS's IPMI power driver (`ipmi`), written with maaspd. Like MAAS's own
 //! (`src/provisioningserver/drivers/power/ipmi.py` in canonical/maas), it drives the BMC
 //! through FreeIPMI (Debian package `freeipmi-tools`), with the same settings, the same
-//! command lines and the same reading of FreeIPMI's answers:
+//! command lines (but for the secrets) and the same reading of FreeIPMI's answers:
 //!
 //! ```text
-//! common:     [-W FLAGS] [--driver-type LAN|LAN_2_0] -h ADDRESS [-u USER] -p PASSWORD
-//!             [-k K_G] [-I CIPHER_SUITE_ID] -l PRIVILEGE_LEVEL
+//! common:     [-W FLAGS] [--driver-type LAN|LAN_2_0] -h ADDRESS [-u USER] -P
+//!             [-K] [-I CIPHER_SUITE_ID] -l PRIVILEGE_LEVEL
 //! power_on:   ipmi-chassis-config COMMON --commit --filename FILE   (next boot: PXE)
 //!             ipmipower COMMON --cycle --on-if-off
 //! power_off:  ipmipower COMMON --off            (--soft with power_off_mode "soft")
 //! power_query ipmipower COMMON --stat
 //! ```
 //!
-//! A K_g key the BMC rejects is dropped and the action tried once more, as MAAS does.
+//! The password and the K_g key answer the tools' prompts (`-P`, `-K`) on their standard
+//! input, through `maaspd::tool`, where MAAS gives them on the command line (`-p`, `-k`)
+//! for any local user to read in /proc; FreeIPMI's config file is no way round, as its
+//! parser takes a `#` inside quotes for a comment. Every tool runs within the call's
+//! deadline. A K_g key the BMC rejects is dropped and the action tried once more, as
+//! MAAS does.
 //! maaspd's additions: `session_timeout` (unset by default, as MAAS passes none); an
 //! answer that is neither `on` nor `off` (`ok` for a power change) is an `actionError`
 //! where MAAS would return the raw text; settings ipmipower refuses before sending
@@ -548,10 +553,12 @@ impl Ipmi {
         if is_set(&settings.power_user) {
             args.extend(["-u".into(), settings.power_user.as_str().into()]);
         }
-        // Always given, even empty, as MAAS does: ipmipower sends it to the BMC.
-        args.extend(["-p".into(), settings.power_pass.expose().into()]);
+        // The password always, even empty, as MAAS gives it; and the K_g key: both at
+        // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them on
+        // the command line (`-p`, `-k`), which any local user reads in /proc.
+        args.push("-P".into());
         if use_k_g {
-            args.extend(["-k".into(), settings.k_g.expose().into()]);
+            args.push("-K".into());
         }
         if let Some(suite) = settings.cipher_suite_id.as_arg() {
             args.extend(["-I".into(), suite.into()]);
@@ -668,13 +675,19 @@ impl Ipmi {
         }
     }
 
-    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline.
+    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline; the
+    /// password (and the K_g key, when `-K` asks for it) answer its prompts.
     fn run(&self, ctx: &Context, tool: &str, args: &[OsString]) -> Result<ToolOutput> {
-        Tool::new(tool, "freeipmi-tools")
+        let mut tool = Tool::new(tool, "freeipmi-tools")
             .args(args)
-            .redact(&self.settings.power_pass)
-            .redact(&self.settings.k_g)
-            .run(ctx)
+            .secret_stdin(&self.settings.power_pass)
+            .redact(&self.settings.k_g);
+        if args.iter().any(|arg| arg == "-K") {
+            tool = tool.secret_stdin(&self.settings.k_g);
+        }
+        let mut output = tool.run(ctx)?;
+        output.stderr = without_prompts(&output.stderr).to_owned();
+        Ok(output)
     }
 
     /// A tool's output for a message: the first non-empty of `first` and `second`, on
@@ -803,4 +816,14 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// FreeIPMI's standard error without its prompts for the password and the K_g key,
+/// which it prints there before it reads them.
+fn without_prompts(stderr: &str) -> &str {
+    let mut rest = stderr;
+    for prompt in ["Password: ", "K_g: "] {
+        rest = rest.strip_prefix(prompt).unwrap_or(rest);
+    }
+    rest
 }

@@ -638,6 +638,7 @@ impl FakeTools {
                  state='{state}'\n\
                  for arg in \"$@\"; do printf '%s\\n' \"$arg\"; done >>'{log}'\n\
                  printf '%s\\n' '--end--' >>'{log}'\n\
+                 while IFS= read -r line; do printf '%s\\n' \"$line\"; done >>'{answers}'\n\
                  prev=\n\
                  for arg in \"$@\"; do\n\
                  \x20 if [ \"$prev\" = --filename ]; then\n\
@@ -647,6 +648,7 @@ impl FakeTools {
                  done\n\
                  {body}\n",
                 log = log.display(),
+                answers = dir.join(format!("{tool}.answers")).display(),
                 boot = dir.join("boot.conf").display(),
                 state = dir.join("power.state").display(),
             );
@@ -662,6 +664,15 @@ impl FakeTools {
     }
 
     /// The argument lists `tool` was called with, in order.
+    /// What `tool` read on its standard input, a line each, over all its calls.
+    fn answers(&self, tool: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join(format!("{tool}.answers")))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
     fn calls(&self, tool: &str) -> Vec<Vec<String>> {
         let log =
             std::fs::read_to_string(self.dir.join(format!("{tool}.calls"))).unwrap_or_default();
@@ -697,7 +708,10 @@ EndSection
 
 #[test]
 fn command_lines_are_those_maas_runs() {
-    let common = "-W opensesspriv --driver-type LAN_2_0 -h 10.0.0.5 -u maas -p pw -I 3 -l OPERATOR";
+    // As MAAS runs them, but for the password (and the K_g key): MAAS gives them on the
+    // command line (`-p pw`), where any local user reads them; maaspd answers the tools'
+    // prompts (`-P`, `-K`) on their standard input.
+    let common = "-W opensesspriv --driver-type LAN_2_0 -h 10.0.0.5 -u maas -P -I 3 -l OPERATOR";
     let parameters = json!({"power_address": "10.0.0.5", "power_user": "maas", "power_pass": "pw"});
     // A power change is confirmed by a query right after it, as MAAS's `perform_power`
     // confirms it: the fake machine switches at once, so one `--stat` each.
@@ -723,6 +737,7 @@ fn command_lines_are_those_maas_runs() {
             .map(|options| args(&format!("{common} {options}")))
             .collect();
         assert_eq!(tools.calls("ipmipower"), expected);
+        assert_eq!(tools.answers("ipmipower"), vec!["pw"; expected.len()]);
         assert!(tools.calls("ipmi-chassis-config").is_empty());
     }
 
@@ -756,10 +771,8 @@ fn command_lines_are_those_maas_runs() {
         "LAN",
         "-h",
         "bmc.example:6230",
-        "-p",
-        "",
-        "-k",
-        "key",
+        "-P",
+        "-K",
         "-l",
         "ADMIN",
         "--session-timeout",
@@ -768,6 +781,8 @@ fn command_lines_are_those_maas_runs() {
     let on = [everything_common.as_slice(), &["--cycle", "--on-if-off"]].concat();
     let confirm = [everything_common.as_slice(), &["--stat"]].concat();
     assert_eq!(tools.calls("ipmipower"), [on, confirm]);
+    // The empty password, then the key, at each call's prompts.
+    assert_eq!(tools.answers("ipmipower"), ["", "key", "", "key"]);
     assert_eq!(
         tools.boot_conf(),
         PXE_BOOT.replace(
@@ -867,23 +882,23 @@ fn freeipmi_answers_map_as_in_maas() {
 #[test]
 fn a_k_g_key_rejected_by_ipmi_chassis_config_is_dropped_for_the_whole_power_on() {
     let k_g_invalid =
-        "case \" $* \" in *' -k '*) echo 'ipmi-config: k_g invalid' >&2; exit 1 ;; esac";
+        "case \" $* \" in *' -K '*) echo 'ipmi-config: k_g invalid' >&2; exit 1 ;; esac";
     let tools = FakeTools::new(IPMIPOWER_OK, k_g_invalid);
     let parameters = json!({"power_address": "10.0.0.5", "power_pass": "pw", "k_g": "key"});
     let out = tools.run("power_on", &parameters);
     assert_ok(&out);
     let chassis = tools.calls("ipmi-chassis-config");
     assert_eq!(chassis.len(), 2, "{chassis:?}");
-    assert!(chassis[0].contains(&"-k".to_owned()));
-    assert!(!chassis[1].contains(&"-k".to_owned()));
+    assert!(chassis[0].contains(&"-K".to_owned()));
+    assert!(!chassis[1].contains(&"-K".to_owned()));
     // The power-on without the key; then the confirmation's query, a power_query of its
     // own as in MAAS (`perform_power` calls `power_query` with the context as stored),
     // so with the key again.
     let ipmipower = tools.calls("ipmipower");
     assert_eq!(ipmipower.len(), 2, "{ipmipower:?}");
-    assert!(!ipmipower[0].contains(&"-k".to_owned()));
+    assert!(!ipmipower[0].contains(&"-K".to_owned()));
     assert!(ipmipower[0].ends_with(&args("--cycle --on-if-off")));
-    assert!(ipmipower[1].contains(&"-k".to_owned()));
+    assert!(ipmipower[1].contains(&"-K".to_owned()));
     assert!(ipmipower[1].ends_with(&args("--stat")));
 
     // Without a K_g key to drop, the refusal is the answer.
@@ -1022,4 +1037,105 @@ fn the_password_and_k_g_never_appear_in_any_output() {
             assert_eq!(out.status, 1, "{case}: {out:?}");
         }
     }
+}
+
+/// Every process's command line now, each as its arguments.
+fn command_lines() -> Vec<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .map(|cmdline| {
+            cmdline
+                .split(|&byte| byte == 0)
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether a command-line argument gives `secret`: as itself, after `=`, or glued to a
+/// short option (`-psecret`). A test's name that merely contains the word is not one.
+fn holds(arg: &str, secret: &str) -> bool {
+    arg == secret
+        || arg.ends_with(&format!("={secret}"))
+        || ["-p", "-k"]
+            .iter()
+            .any(|option| arg.strip_prefix(option) == Some(secret))
+}
+
+/// Scans every process's command line, over and over, until `work` is done; returns
+/// the command lines seen that give one of `secrets`, and how many scans were made.
+fn scan_while(secrets: &[&str], work: impl FnOnce()) -> (Vec<Vec<String>>, usize) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let secrets: Vec<String> = secrets.iter().map(|secret| (*secret).to_owned()).collect();
+    let scanner = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut found, mut passes) = (Vec::new(), 0);
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                for line in command_lines() {
+                    if line.iter().any(|arg| secrets.iter().any(|s| holds(arg, s))) {
+                        found.push(line);
+                    }
+                }
+                passes += 1;
+            }
+            (found, passes)
+        })
+    };
+    work();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    scanner.join().expect("the scanner")
+}
+
+/// No secret on any process's command line: the FreeIPMI tools get the password and the
+/// K_g key at their prompts, on their standard input, in every action against a real
+/// BMC (the simulator) and against one that refuses them.
+#[test]
+fn no_secret_is_ever_on_a_command_line() {
+    require_tool("ipmipower");
+    // The scanner sees a short-lived process's arguments: a check that the test can fail.
+    let (seen, _) = scan_while(&["maaspd-scan-self-check"], || {
+        let _ = Command::new("sh")
+            .args(["-c", "sleep 0.2", "maaspd-scan-self-check"])
+            .status();
+    });
+    assert!(!seen.is_empty(), "the scanner missed a process's arguments");
+
+    let sim = IpmiSim::start();
+    let good = sim_parameters(&sim);
+    let refused = with(
+        &good,
+        json!({"power_pass": SENTINEL_PASSWORD, "k_g": SENTINEL_K_G}),
+    );
+    let (seen, passes) = scan_while(&[PASSWORD, SENTINEL_PASSWORD, SENTINEL_K_G], || {
+        for action in [
+            "power_on",
+            "power_query",
+            "power_off",
+            "power_cycle",
+            "power_reset",
+        ] {
+            assert_ok(&run(action, &good));
+            let _ = run(action, &refused);
+        }
+    });
+    assert!(passes > 10, "only {passes} scans");
+    // The simulator's own configuration holds the password in a file, not its command
+    // line; any process with a secret in its arguments is a leak.
+    assert!(
+        seen.is_empty(),
+        "secrets on command lines: {:?}",
+        &seen[..seen.len().min(5)]
+    );
 }

@@ -24,7 +24,8 @@ const LEFT_RUNNING_GRACE: Duration = Duration::from_secs(1);
 /// environment or its standard input, never its command line (which any local user
 /// reads in `/proc`), and are blotted out of its output.
 ///
-/// [`run`](Tool::run) starts it in a process group of its own, in the C locale, and
+/// [`run`](Tool::run) starts it in a session and process group of its own (with no
+/// terminal, so a prompt for a secret reads standard input), in the C locale, and
 /// ends the whole group (the tool and anything it started, such as an `ssh`) when the
 /// call's deadline passes or the call is cancelled (`connError` "TOOL did not finish:
 /// timed out after N s"), or its own [`timeout`](Tool::timeout) ("TOOL did not finish
@@ -55,7 +56,7 @@ pub struct Tool {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     secret_env: Vec<(OsString, Secret)>,
-    stdin: Option<Secret>,
+    stdin: Vec<Secret>,
     redacted: Vec<Secret>,
     limit: Option<Duration>,
 }
@@ -98,7 +99,7 @@ impl Tool {
             args: Vec::new(),
             env: Vec::new(),
             secret_env: Vec::new(),
-            stdin: None,
+            stdin: Vec::new(),
             redacted: Vec::new(),
             limit: None,
         }
@@ -155,7 +156,9 @@ impl Tool {
     }
 
     /// Writes `secret` and a newline to the tool's standard input (which is otherwise
-    /// empty), and blots it out of the output.
+    /// empty), after the lines of earlier calls, and blots it out of the output. A tool
+    /// that prompts for a password (FreeIPMI's `-P`, `ssh`'s askpass-less prompts) reads
+    /// it there: the tool has no terminal to prompt on.
     ///
     /// ```
     /// let password = maaspd::Secret::new("s3cret");
@@ -163,7 +166,7 @@ impl Tool {
     /// # let _ = tool;
     /// ```
     pub fn secret_stdin(mut self, secret: &Secret) -> Tool {
-        self.stdin = Some(secret.clone());
+        self.stdin.push(secret.clone());
         self.redact(secret)
     }
 
@@ -200,11 +203,14 @@ impl Tool {
         let mut child = self.spawn(&name)?;
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
-        if let Some(secret) = &self.stdin
-            && let Some(mut stdin) = child.stdin.take()
-        {
+        if let Some(mut stdin) = child.stdin.take() {
+            let lines: String = self
+                .stdin
+                .iter()
+                .map(|secret| format!("{}\n", secret.expose()))
+                .collect();
             // A tool that exits without reading it closes the pipe: not an error here.
-            let _ = stdin.write_all(format!("{}\n", secret.expose()).as_bytes());
+            let _ = stdin.write_all(lines.as_bytes());
         }
         let status = loop {
             match child.try_wait() {
@@ -260,14 +266,25 @@ impl Tool {
                     .iter()
                     .map(|(key, secret)| (key.as_os_str(), OsStr::new(secret.expose()))),
             )
-            .stdin(match self.stdin {
-                Some(_) => Stdio::piped(),
-                None => Stdio::null(),
+            .stdin(if self.stdin.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // A group of its own, so that the deadline ends what the tool started, too.
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // A session of its own: no terminal, so a tool that prompts for a secret reads it
+        // from its standard input, never from the operator's terminal; and a process group
+        // of its own (the session's), so that the deadline ends what it started, too.
+        // SAFETY: between fork and exec only `setsid`, which is async-signal-safe.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                if libc::setsid() == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         command.spawn().map_err(|error| match error.kind() {
             io::ErrorKind::NotFound => Error::tool(format!(
                 "{name} was not found in PATH: install the Debian package {}",
@@ -383,14 +400,18 @@ mod tests {
     fn secrets_go_through_stdin_or_the_environment_and_never_come_back() {
         let password = Secret::new("pa ss'word");
         let output = Tool::new("sh", "dash")
-            .args(["-c", "read line; echo \"got $line\"; echo \"$KEY\" >&2"])
+            .args([
+                "-c",
+                "read line; read key; echo \"got $line\"; echo \"$KEY $key\" >&2",
+            ])
             .secret_stdin(&password)
+            .secret_stdin(&Secret::new("0x0102"))
             .secret_env("KEY", &Secret::new("0xabc"))
             .run(&ctx())
             .unwrap();
         assert!(output.success());
         assert_eq!(output.stdout, "got [redacted]\n");
-        assert_eq!(output.stderr, "[redacted]\n");
+        assert_eq!(output.stderr, "[redacted] [redacted]\n");
     }
 
     #[test]
