@@ -376,11 +376,18 @@ mod tests {
             .trim()
             .parse()
             .unwrap();
-        // Gone, or a zombie (killed, and not yet reaped by whoever inherited it).
-        let running = std::fs::read_to_string(format!("/proc/{grandchild}/stat"))
-            .is_ok_and(|stat| !stat.rsplit(") ").next().unwrap_or("").starts_with('Z'));
+        // Gone, or a zombie (killed, and not yet reaped by whoever inherited it), once
+        // the kill is delivered.
+        let running = || {
+            std::fs::read_to_string(format!("/proc/{grandchild}/stat"))
+                .is_ok_and(|stat| !stat.rsplit(") ").next().unwrap_or("").starts_with('Z'))
+        };
+        let killed = Instant::now();
+        while running() && killed.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         assert!(
-            !running,
+            !running(),
             "the tool's own child {grandchild} outlived the deadline"
         );
         std::fs::remove_dir_all(&dir).unwrap();
