@@ -12,8 +12,9 @@
 //! `power_address` (the libvirt URI), `power_pass` (optional) and `power_id` (the
 //! domain's name; MAAS gives it per machine, so `probe` does without it).
 //!
-//! What each action runs, every `virsh` call bounded in time (30 s, or
-//! `MAASPD_VIRSH_TIMEOUT` seconds) and run with `LC_ALL=C`:
+//! What each action runs, every `virsh` call run with `maaspd::tool` (in a session of its
+//! own, in the C locale), within the call's deadline and a bound of its own (30 s, or
+//! `MAASPD_VIRSH_TIMEOUT` seconds):
 //!
 //! - `power_query`: `domstate`, mapped as MAAS maps it: `running` and `in shutdown` are
 //!   on; `shut off`, `no state`, `idle`, `paused`, `crashed` and `pmsuspended` are off;
@@ -68,16 +69,17 @@ use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use maaspd::serde_json::{Map, Value};
-use maaspd::{BootDevice, Disk, Error, PowerState, ProbedSystem, Result, Secret};
+use maaspd::tool::Tool;
+use maaspd::{
+    BootDevice, Context, Disk, Error, ErrorCode, PowerState, ProbedSystem, Result, Secret,
+};
 
 /// Virsh (virtual systems)
 ///
@@ -174,11 +176,11 @@ impl Virsh {
         })
     }
 
-    fn power_on(&self) -> Result<()> {
+    fn power_on(&self, ctx: &Context) -> Result<()> {
         let id = self.power_id()?;
-        let state = self.domstate(id)?;
+        let state = self.domstate(ctx, id)?;
         match state.as_str() {
-            "shut off" => self.change(id, &state, "start", PowerState::On),
+            "shut off" => self.change(ctx, id, &state, "start", PowerState::On),
             _ if power_state(&state) == Some(PowerState::On) => {
                 eprintln!("{id}: {state}, already on: nothing to do");
                 Ok(())
@@ -189,11 +191,11 @@ impl Virsh {
         }
     }
 
-    fn power_off(&self) -> Result<()> {
+    fn power_off(&self, ctx: &Context) -> Result<()> {
         let id = self.power_id()?;
-        let state = self.domstate(id)?;
+        let state = self.domstate(ctx, id)?;
         match state.as_str() {
-            "running" => self.change(id, &state, "destroy", PowerState::Off),
+            "running" => self.change(ctx, id, &state, "destroy", PowerState::Off),
             _ if power_state(&state) == Some(PowerState::Off) => {
                 eprintln!("{id}: {state}, already off: nothing to do");
                 Ok(())
@@ -208,14 +210,14 @@ impl Virsh {
         }
     }
 
-    fn power_query(&self) -> Result<PowerState> {
+    fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         let id = self.power_id()?;
-        let state = self.domstate(id)?;
+        let state = self.domstate(ctx, id)?;
         power_state(&state).ok_or_else(|| unknown_state(id, &state))
     }
 
-    fn probe(&self) -> Result<Vec<ProbedSystem>> {
-        let listed = self.virsh(&Call::One(&["list", "--all", "--name"]))?;
+    fn probe(&self, ctx: &Context) -> Result<Vec<ProbedSystem>> {
+        let listed = self.virsh(ctx, &Call::One(&["list", "--all", "--name"]))?;
         if !listed.success {
             return Err(self.failure("listing the domains", &listed.stderr, None));
         }
@@ -232,7 +234,7 @@ impl Virsh {
             .iter()
             .map(|name| vec!["dumpxml", "--domain", name])
             .collect();
-        let out = self.virsh(&Call::Chain(&dumps))?;
+        let out = self.virsh(ctx, &Call::Chain(&dumps))?;
         let xmls = split_chain(&out.stdout);
         if xmls.iter().all(|xml| xml.trim().is_empty()) {
             return Err(self.failure("reading the domains' definitions", &out.stderr, None));
@@ -257,19 +259,16 @@ impl Virsh {
         Ok(systems)
     }
 
-    fn set_boot_order(&self, devices: &[BootDevice]) -> Result<()> {
+    fn set_boot_order(&self, ctx: &Context, devices: &[BootDevice]) -> Result<()> {
         let id = self.power_id()?;
         if devices.is_empty() {
             return Err(Error::fatal("set_boot_order: no boot device given"));
         }
 
-        let dumped = self.virsh(&Call::One(&[
-            "dumpxml",
-            "--inactive",
-            "--security-info",
-            "--domain",
-            id,
-        ]))?;
+        let dumped = self.virsh(
+            ctx,
+            &Call::One(&["dumpxml", "--inactive", "--security-info", "--domain", id]),
+        )?;
         if !dumped.success {
             return Err(self.failure("reading the definition", &dumped.stderr, Some(id)));
         }
@@ -292,10 +291,13 @@ impl Virsh {
             .and_then(|mut f| f.write_all(edited.as_bytes()))
             .map_err(|e| Error::fatal(format!("cannot write {}: {e}", file.display())))?;
         let file = file.to_string_lossy().into_owned();
-        let out = self.virsh(&Call::Chain(&[
-            vec!["define", "--file", file.as_str()],
-            vec!["dumpxml", "--inactive", "--domain", id],
-        ]))?;
+        let out = self.virsh(
+            ctx,
+            &Call::Chain(&[
+                vec!["define", "--file", file.as_str()],
+                vec!["dumpxml", "--inactive", "--domain", id],
+            ]),
+        )?;
         drop(dir);
 
         let parts = split_chain(&out.stdout);
@@ -387,8 +389,8 @@ impl Virsh {
         }
     }
 
-    fn domstate(&self, id: &str) -> Result<String> {
-        let out = self.virsh(&Call::One(&["domstate", "--domain", id]))?;
+    fn domstate(&self, ctx: &Context, id: &str) -> Result<String> {
+        let out = self.virsh(ctx, &Call::One(&["domstate", "--domain", id]))?;
         if !out.success {
             return Err(self.failure("reading the state", &out.stderr, Some(id)));
         }
@@ -396,11 +398,21 @@ impl Virsh {
     }
 
     /// `start` or `destroy`, and the state read back in the same connection.
-    fn change(&self, id: &str, before: &str, command: &str, wanted: PowerState) -> Result<()> {
-        let out = self.virsh(&Call::Chain(&[
-            vec![command, "--domain", id],
-            vec!["domstate", "--domain", id],
-        ]))?;
+    fn change(
+        &self,
+        ctx: &Context,
+        id: &str,
+        before: &str,
+        command: &str,
+        wanted: PowerState,
+    ) -> Result<()> {
+        let out = self.virsh(
+            ctx,
+            &Call::Chain(&[
+                vec![command, "--domain", id],
+                vec!["domstate", "--domain", id],
+            ]),
+        )?;
         let parts = split_chain(&out.stdout);
         let after = parts.get(1).map(|s| s.trim()).unwrap_or_default();
         if after.is_empty() {
@@ -513,105 +525,44 @@ impl Virsh {
         }
     }
 
-    /// Runs virsh against the URI, bounded in time.
-    fn virsh(&self, call: &Call) -> Result<Output> {
-        let mut command = Command::new("virsh");
-        command.arg("--connect").arg(&self.uri);
-        match call {
-            Call::One(args) => {
-                command.args(*args);
-            }
-            Call::Chain(commands) => {
-                command.arg(chain(commands));
-            }
-        }
-        command
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // A session of its own: no terminal for ssh to prompt on, and one process group
-        // to end, ssh included, when the time is up.
-        // SAFETY: setsid is async-signal-safe and touches no memory of this process.
-        unsafe {
-            command.pre_exec(|| {
-                if sys::setsid() == -1 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+    /// Runs virsh against the URI, within the call's deadline and the bound of its own.
+    /// The password, for an ssh transport only, reaches ssh through the askpass helper.
+    fn virsh(&self, ctx: &Context, call: &Call) -> Result<Output> {
+        let mut tool = Tool::new("virsh", "libvirt-clients")
+            .arg("--connect")
+            .arg(&self.uri)
+            .timeout(self.timeout)
+            .redact(&self.settings.power_pass);
+        tool = match call {
+            Call::One(args) => tool.args(*args),
+            Call::Chain(commands) => tool.arg(chain(commands)),
+        };
         let _askpass = if self.over_ssh && !self.settings.power_pass.is_empty() {
             let askpass = askpass::Server::start(&self.settings.power_pass).map_err(|e| {
                 Error::fatal(format!("cannot set up the askpass helper for ssh: {e}"))
             })?;
-            command.env("SSH_ASKPASS", &askpass.program);
+            tool = tool.env("SSH_ASKPASS", &askpass.program);
             if std::env::var_os("DISPLAY").is_none() {
                 // ssh uses SSH_ASKPASS only when DISPLAY is set; nothing is displayed.
-                command.env("DISPLAY", ":0");
+                tool = tool.env("DISPLAY", ":0");
             }
             Some(askpass)
         } else {
             None
         };
-
-        let mut child = command.spawn().map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                Error::tool("virsh is not installed (not found on PATH): install libvirt-clients")
-            } else {
-                Error::tool(format!("cannot run virsh: {e}"))
+        let output = tool.run(ctx).map_err(|error| match error.code() {
+            // Where the time went: the host.
+            ErrorCode::Conn => {
+                Error::conn(format!("{} at {}", error.message(), self.shown_address()))
             }
+            _ => error,
         })?;
-        let stdout = read_in_background(child.stdout.take());
-        let stderr = read_in_background(child.stderr.take());
-        let deadline = Instant::now() + self.timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5))
-                }
-                Ok(None) => {
-                    sys::kill_group(child.id());
-                    let _ = child.wait();
-                    return Err(Error::conn(format!(
-                        "virsh did not finish within {} s at {}",
-                        self.timeout.as_secs_f64(),
-                        self.shown_address()
-                    )));
-                }
-                Err(e) => return Err(Error::fatal(format!("cannot wait for virsh: {e}"))),
-            }
-        };
-        // An ssh that outlived virsh may hold the pipes open: it ends with the deadline.
-        let grace = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
-        let (stdout, stderr) = (stdout.recv_timeout(grace), stderr.recv_timeout(grace));
-        let (Ok(stdout), Ok(stderr)) = (stdout, stderr) else {
-            sys::kill_group(child.id());
-            return Err(Error::conn(format!(
-                "virsh's output did not end within {} s at {}",
-                self.timeout.as_secs_f64(),
-                self.shown_address()
-            )));
-        };
         Ok(Output {
-            success: status.success(),
-            stdout,
-            stderr,
+            success: output.success(),
+            stdout: output.stdout,
+            stderr: output.stderr,
         })
     }
-}
-
-fn read_in_background(stream: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    if let Some(mut stream) = stream {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = stream.read_to_end(&mut bytes);
-            let _ = sender.send(String::from_utf8_lossy(&bytes).into_owned());
-        });
-    }
-    receiver
 }
 
 /// Commands for one virsh argument: each followed by `echo MARK`, each word quoted as
@@ -1044,24 +995,5 @@ mod askpass {
         let mut password = Vec::new();
         stream.read_to_end(&mut password)?;
         Ok(password)
-    }
-}
-
-/// The two C calls std does not wrap.
-mod sys {
-    unsafe extern "C" {
-        pub safe fn setsid() -> i32;
-        safe fn kill(pid: i32, signal: i32) -> i32;
-    }
-
-    const SIGKILL: i32 = 9;
-
-    /// Kills the process group `leader` leads (virsh after `setsid`, and its ssh).
-    pub fn kill_group(leader: u32) {
-        if let Ok(pid) = i32::try_from(leader)
-            && pid > 1
-        {
-            kill(-pid, SIGKILL);
-        }
     }
 }

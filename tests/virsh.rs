@@ -642,7 +642,7 @@ fn missing_virsh_is_a_tool_error() {
     );
     assert_eq!(
         assert_error(&run, "toolError"),
-        "virsh is not installed (not found on PATH): install libvirt-clients"
+        "virsh was not found in PATH: install the Debian package libvirt-clients"
     );
 }
 
