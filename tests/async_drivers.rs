@@ -164,23 +164,12 @@ impl SilentBmc {
     }
 }
 
-/// The service's threads now.
-fn threads(server: &Server) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
-        .expect("the service's /proc/PID/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|count| count.trim().parse().ok())
-        .expect("a Threads: line")
-}
-
 #[test]
 fn a_deadline_drops_an_async_call_closing_its_connection_and_leaving_no_thread() {
     let server = Server::start(&bmc(), &["--timeout", "1"]);
     let silent = SilentBmc::start();
     let hung = json!({"hang_address": silent.address, "system_id": "hung"});
-    let before = threads(&server);
+    let before = server.threads();
 
     let started = Instant::now();
     let response = request(&server, "/query", &hung);
@@ -233,9 +222,9 @@ fn a_deadline_drops_an_async_call_closing_its_connection_and_leaving_no_thread()
             .expect("every BMC connection closed");
     }
     assert!(
-        threads(&server) <= before + 2,
+        server.threads() <= before + 2,
         "{} threads, {before} before",
-        threads(&server)
+        server.threads()
     );
     // Dropped, not abandoned: nothing ran on past its request.
     assert!(

@@ -67,17 +67,6 @@ fn hung_calls(server: &Server, calls: usize, clients: usize) -> Vec<Response> {
     })
 }
 
-/// The service's threads now (`Threads:` in `/proc/PID/status`).
-fn threads(server: &Server) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
-        .expect("the service's /proc/PID/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|count| count.trim().parse().ok())
-        .expect("a Threads: line")
-}
-
 /// How many lines of the service's stderr contain `text`.
 fn lines_with(server: &Server, text: &str) -> usize {
     server
@@ -146,7 +135,7 @@ fn a_thousand_hung_bmcs_leave_the_service_answering_other_machines() {
     );
     assert_eq!(lines_with(&server, KEEPS_ITS_WORKER), 0);
     assert_healthy_query_answered(&server);
-    let threads = threads(&server);
+    let threads = server.threads();
     assert!(
         threads <= workers + max_abandoned + OWN_THREADS && threads >= abandoned,
         "{threads} threads for {abandoned} abandoned actions"
@@ -188,7 +177,7 @@ fn beyond_max_abandoned_hung_actions_hold_their_workers_and_threads_stay_bounded
         assert_eq!(response.status, 503, "{response:?}");
         assert_eq!(response.json()["error_message"], busy);
     }
-    let threads = threads(&server);
+    let threads = server.threads();
     assert!(
         threads <= workers + max_abandoned + OWN_THREADS,
         "{threads} threads"
@@ -200,14 +189,14 @@ fn beyond_max_abandoned_hung_actions_hold_their_workers_and_threads_stay_bounded
 #[test]
 fn an_action_that_honours_its_context_leaves_no_thread_behind() {
     let server = Server::start(&chassis(), &["--timeout", "1"]);
-    let before = threads(&server);
+    let before = server.threads();
     let response = query(server.socket(), "blocked", json!({"until_cancelled": true}));
     assert_timed_out(&response);
     let answered = Instant::now();
-    let mut now = threads(&server);
+    let mut now = server.threads();
     while now > before && answered.elapsed() < Duration::from_secs(1) {
         std::thread::sleep(Duration::from_millis(20));
-        now = threads(&server);
+        now = server.threads();
     }
     assert!(
         now <= before,

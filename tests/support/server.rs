@@ -115,6 +115,17 @@ impl Server {
         self.process.id()
     }
 
+    /// The server's threads now (`Threads:` in `/proc/PID/status`).
+    pub fn threads(&self) -> usize {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the service's /proc/PID/status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Threads:"))
+            .and_then(|count| count.trim().parse().ok())
+            .expect("a Threads: line")
+    }
+
     /// How many file descriptors the server has open now (`/proc/PID/fd`).
     pub fn open_descriptors(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.process.id()))
