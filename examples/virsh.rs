@@ -62,7 +62,10 @@
 //! naming this very binary, linked into a private (0700) temporary directory; invoked
 //! under that name, the binary fetches the password from a UNIX socket in the same
 //! directory, which the driver serves once, and prints it to `ssh`. The password is never
-//! in an argument, an environment variable or a file, and never printed. Other transports
+//! in an argument, an environment variable or a file, and never printed. A password
+//! written into the address (`qemu+ssh://user:pw@host/system`) is taken out of the URI
+//! virsh gets and used the same way when `power_pass` is empty: where MAAS hands it to
+//! virsh on the command line, for any local user to read. Other transports
 //! (`qemu+tls`, `qemu+tcp` with SASL, ...) cannot use it.
 
 use std::io::{self, Read, Write};
@@ -115,6 +118,9 @@ const MARK: &str = "@@maaspd-virsh-mark@@";
 
 struct Virsh {
     settings: Settings,
+    /// The password for ssh: `power_pass`, else one written into the address's user
+    /// part (taken out of the URI, so that it never reaches virsh's command line).
+    password: Secret,
     /// The URI handed to virsh: `power_address` plus the SSH options above.
     uri: String,
     /// Whether the URI tunnels through OpenSSH, the only transport the password reaches.
@@ -148,11 +154,16 @@ impl Virsh {
                 "driverParameters.power_address: Supplying extra parameters to the Virsh address is not supported.",
             ));
         }
+        let (address, in_address) = without_password(address);
+        let password = match in_address {
+            Some(password) if settings.power_pass.is_empty() => Secret::new(password),
+            _ => settings.power_pass.clone(),
+        };
         let scheme = address.split("://").next().unwrap_or_default();
         let over_ssh = address.contains("://") && scheme.ends_with("+ssh");
         let uri = if !over_ssh {
             address.to_owned()
-        } else if settings.power_pass.is_empty() {
+        } else if password.is_empty() {
             format!("{address}?no_verify=1&no_tty=1")
         } else {
             format!("{address}?no_verify=1")
@@ -170,6 +181,7 @@ impl Virsh {
         };
         Ok(Virsh {
             settings,
+            password,
             uri,
             over_ssh,
             timeout,
@@ -532,13 +544,14 @@ impl Virsh {
             .arg("--connect")
             .arg(&self.uri)
             .timeout(self.timeout)
-            .redact(&self.settings.power_pass);
+            .redact(&self.settings.power_pass)
+            .redact(&self.password);
         tool = match call {
             Call::One(args) => tool.args(*args),
             Call::Chain(commands) => tool.arg(chain(commands)),
         };
-        let _askpass = if self.over_ssh && !self.settings.power_pass.is_empty() {
-            let askpass = askpass::Server::start(&self.settings.power_pass).map_err(|e| {
+        let _askpass = if self.over_ssh && !self.password.is_empty() {
+            let askpass = askpass::Server::start(&self.password).map_err(|e| {
                 Error::fatal(format!("cannot set up the askpass helper for ssh: {e}"))
             })?;
             tool = tool.env("SSH_ASKPASS", &askpass.program);
@@ -996,4 +1009,24 @@ mod askpass {
         stream.read_to_end(&mut password)?;
         Ok(password)
     }
+}
+
+/// `address` without a password in its user part (`qemu+ssh://user:pw@host/system`),
+/// and that password.
+fn without_password(address: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return (address.to_owned(), None);
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let Some((user, host)) = authority.rsplit_once('@') else {
+        return (address.to_owned(), None);
+    };
+    let Some((name, password)) = user.split_once(':') else {
+        return (address.to_owned(), None);
+    };
+    let tail = &rest[authority.len()..];
+    (
+        format!("{scheme}://{name}@{host}{tail}"),
+        Some(password.to_owned()),
+    )
 }

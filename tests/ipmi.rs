@@ -5,6 +5,8 @@
 
 mod support;
 
+#[path = "support/cmdline.rs"]
+mod cmdline;
 #[path = "support/ipmi_sim.rs"]
 mod ipmi_sim;
 #[path = "support/scratch.rs"]
@@ -1039,65 +1041,6 @@ fn the_password_and_k_g_never_appear_in_any_output() {
     }
 }
 
-/// Every process's command line now, each as its arguments.
-fn command_lines() -> Vec<Vec<String>> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
-        .map(|cmdline| {
-            cmdline
-                .split(|&byte| byte == 0)
-                .map(|arg| String::from_utf8_lossy(arg).into_owned())
-                .collect()
-        })
-        .collect()
-}
-
-/// Whether a command-line argument gives `secret`: as itself, after `=`, or glued to a
-/// short option (`-psecret`). A test's name that merely contains the word is not one.
-fn holds(arg: &str, secret: &str) -> bool {
-    arg == secret
-        || arg.ends_with(&format!("={secret}"))
-        || ["-p", "-k"]
-            .iter()
-            .any(|option| arg.strip_prefix(option) == Some(secret))
-}
-
-/// Scans every process's command line, over and over, until `work` is done; returns
-/// the command lines seen that give one of `secrets`, and how many scans were made.
-fn scan_while(secrets: &[&str], work: impl FnOnce()) -> (Vec<Vec<String>>, usize) {
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let secrets: Vec<String> = secrets.iter().map(|secret| (*secret).to_owned()).collect();
-    let scanner = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let (mut found, mut passes) = (Vec::new(), 0);
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                for line in command_lines() {
-                    if line.iter().any(|arg| secrets.iter().any(|s| holds(arg, s))) {
-                        found.push(line);
-                    }
-                }
-                passes += 1;
-            }
-            (found, passes)
-        })
-    };
-    work();
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    scanner.join().expect("the scanner")
-}
-
 /// No secret on any process's command line: the FreeIPMI tools get the password and the
 /// K_g key at their prompts, on their standard input, in every action against a real
 /// BMC (the simulator) and against one that refuses them.
@@ -1105,7 +1048,7 @@ fn scan_while(secrets: &[&str], work: impl FnOnce()) -> (Vec<Vec<String>>, usize
 fn no_secret_is_ever_on_a_command_line() {
     require_tool("ipmipower");
     // The scanner sees a short-lived process's arguments: a check that the test can fail.
-    let (seen, _) = scan_while(&["maaspd-scan-self-check"], || {
+    let (seen, _) = cmdline::scan_while(&["maaspd-scan-self-check"], || {
         let _ = Command::new("sh")
             .args(["-c", "sleep 0.2", "maaspd-scan-self-check"])
             .status();
@@ -1118,7 +1061,7 @@ fn no_secret_is_ever_on_a_command_line() {
         &good,
         json!({"power_pass": SENTINEL_PASSWORD, "k_g": SENTINEL_K_G}),
     );
-    let (seen, passes) = scan_while(&[PASSWORD, SENTINEL_PASSWORD, SENTINEL_K_G], || {
+    let (seen, passes) = cmdline::scan_while(&[PASSWORD, SENTINEL_PASSWORD, SENTINEL_K_G], || {
         for action in [
             "power_on",
             "power_query",

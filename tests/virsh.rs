@@ -7,6 +7,8 @@
 //! `define; dumpxml --inactive`), decides success on that, and reports it on stderr;
 //! these tests check the exit status, the document and that report.
 
+#[path = "support/cmdline.rs"]
+mod cmdline;
 #[path = "support/libvirt.rs"]
 mod libvirt;
 #[path = "support/scratch.rs"]
@@ -833,14 +835,23 @@ fn sentinel_password_never_printed() {
             vec![],
         ),
     ];
-    for (code, action, input, env) in cases {
-        let run = run_driver(action, &input, &env);
-        assert_error(&run, code);
-        assert!(
-            !run.stdout.contains(SENTINEL) && !run.stderr.contains(SENTINEL),
-            "{action} {input}: the password was printed: {run:?}"
-        );
-    }
+    // Nor on any process's command line, virsh's and ssh's included, while they run.
+    let (seen, passes) = cmdline::scan_while(&[SENTINEL], || {
+        for (code, action, input, env) in cases {
+            let run = run_driver(action, &input, &env);
+            assert_error(&run, code);
+            assert!(
+                !run.stdout.contains(SENTINEL) && !run.stderr.contains(SENTINEL),
+                "{action} {input}: the password was printed: {run:?}"
+            );
+        }
+    });
+    assert!(passes > 10, "only {passes} scans");
+    assert!(
+        seen.is_empty(),
+        "the password on command lines: {:?}",
+        &seen[..seen.len().min(5)]
+    );
     // The password did travel: the fake ssh received it and printed it in its error.
     assert!(echoing_ssh.log().contains("askpass: the expected password"));
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 /// The credentials of the fixture's admin user.
 pub const USER: &str = "admin";
-pub const PASSWORD: &str = "secret";
+pub const PASSWORD: &str = "Ipmi-sim-pw-3k9";
 
 /// How long the simulator may take to answer its first ping, and a power change to
 /// land in the state file.
