@@ -142,6 +142,31 @@ enum Observed {
     Transitional(String),
 }
 
+/// The process's HTTP agents, by BMC and verification setting.
+#[derive(Default)]
+struct Agents(maaspd::state::Keyed<ureq::Agent>);
+
+/// An agent as MAAS's HTTP client behaves, verifying certificates or not.
+fn agent(verify: YesNo) -> Result<ureq::Agent> {
+    let tls = TlsConfig::builder().provider(TlsProvider::Rustls);
+    let tls = match verify {
+        YesNo::No => tls.disable_verification(true),
+        YesNo::Yes => tls.root_certs(system_roots()?),
+    };
+    Ok(ureq::Agent::config_builder()
+        .tls_config(tls.build())
+        .http_status_as_error(false)
+        .max_redirects(0)
+        // MAAS's HTTP client does not use the environment's proxy settings.
+        .proxy(None)
+        .user_agent("MAAS")
+        .accept("application/json")
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(Some(REQUEST_TIMEOUT))
+        .build()
+        .new_agent())
+}
+
 // `power_on` and `power_off` wait for the state they set themselves (below), as MAAS's
 // Redfish driver does: the runtime's confirmation would only query again.
 #[maaspd::power_driver(
@@ -155,23 +180,13 @@ enum Observed {
 impl Redfish {
     fn new(settings: Settings) -> Result<Self> {
         let (base, host) = base_url(&settings.power_address)?;
-        let tls = TlsConfig::builder().provider(TlsProvider::Rustls);
-        let tls = match settings.power_verify_ssl {
-            YesNo::No => tls.disable_verification(true),
-            YesNo::Yes => tls.root_certs(system_roots()?),
-        };
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls.build())
-            .http_status_as_error(false)
-            .max_redirects(0)
-            // MAAS's HTTP client does not use the environment's proxy settings.
-            .proxy(None)
-            .user_agent("MAAS")
-            .accept("application/json")
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .build()
-            .new_agent();
+        // One agent per BMC and verification setting for the process: in `serve`, every
+        // request to that BMC reuses its connections and TLS sessions.
+        let key = format!("{base} {:?}", settings.power_verify_ssl);
+        let verify = settings.power_verify_ssl;
+        let agent = maaspd::state::shared::<Agents>()
+            .0
+            .get_or_try_insert_with(&key, || agent(verify))?;
         let credentials = format!("{}:{}", settings.power_user, settings.power_pass.expose());
         Ok(Redfish {
             authorization: format!("Basic {}", base64(credentials.as_bytes())),

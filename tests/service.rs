@@ -1260,3 +1260,40 @@ fn redfish_serves_the_emulator() {
     assert_eq!(response.status, 503, "{response:?}");
     assert_eq!(response.json()["error_code"], "connError");
 }
+
+/// State kept across calls: `redfish serve` keeps one HTTP agent per BMC for the
+/// process, so a hundred queries, one after another, to one HTTPS BMC that keeps its
+/// connections open reuse one connection (and its TLS session) instead of a hundred.
+/// Counted at the peer, a Redfish BMC of the test's own.
+#[test]
+fn redfish_serve_reuses_its_connection_to_a_bmc() {
+    let bmc =
+        http_server::HttpServer::start_tls_keep_alive(&["127.0.0.1"], |request| {
+            match request.path() {
+                "/redfish/v1/Systems/1" => http_server::Reply::ok(r#"{"PowerState": "On"}"#),
+                _ => http_server::Reply::status(404),
+            }
+        });
+    let server = Server::start(&support::example("redfish"), &[]);
+    let context = json!({"power_address": bmc.url(""), "power_user": "admin",
+                         "power_pass": "secret", "node_id": "1"});
+    for _ in 0..100 {
+        assert_reply(
+            &post(
+                server.socket(),
+                "/query",
+                &request("node-1", context.clone()),
+            ),
+            200,
+            &json!({"status": "ok", "state": "on"}),
+        );
+    }
+    assert_eq!(bmc.requests().len(), 100);
+    assert!(
+        bmc.connections() <= 2,
+        "{} TLS connections for 100 queries",
+        bmc.connections()
+    );
+    // The service goes first: its idle connection closed, the BMC's thread ends.
+    drop(server);
+}

@@ -78,6 +78,7 @@ mod schema;
 mod secret;
 #[cfg(feature = "service")]
 pub mod service;
+pub mod state;
 pub mod testing;
 pub mod tool;
 pub mod types;

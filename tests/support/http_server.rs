@@ -9,7 +9,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -97,13 +97,15 @@ pub struct HttpServer {
     cert_pem: Option<String>,
     stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<Request>>>,
+    /// How many connections it accepted.
+    connections: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl HttpServer {
     /// A plain HTTP server.
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> HttpServer {
-        HttpServer::spawn(None, Arc::new(handler))
+        HttpServer::spawn(None, false, Arc::new(handler))
     }
 
     /// An HTTPS server whose certificate is self-signed, for `names` (IP addresses or DNS
@@ -112,6 +114,19 @@ impl HttpServer {
         names: &[&str],
         handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
     ) -> HttpServer {
+        HttpServer::start_tls_with(names, false, Arc::new(handler))
+    }
+
+    /// [`HttpServer::start_tls`], keeping each connection open for further requests
+    /// (HTTP/1.1 persistent connections), one connection at a time.
+    pub fn start_tls_keep_alive(
+        names: &[&str],
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> HttpServer {
+        HttpServer::start_tls_with(names, true, Arc::new(handler))
+    }
+
+    fn start_tls_with(names: &[&str], keep_alive: bool, handler: Arc<Handler>) -> HttpServer {
         let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
         let certified =
             rcgen::generate_simple_self_signed(names).expect("rcgen makes a certificate");
@@ -124,27 +139,34 @@ impl HttpServer {
             .with_no_client_auth()
             .with_single_cert(vec![certified.cert.der().clone()], key)
             .expect("rustls takes rcgen's certificate and key");
-        let mut server = HttpServer::spawn(Some(Arc::new(config)), Arc::new(handler));
+        let mut server = HttpServer::spawn(Some(Arc::new(config)), keep_alive, handler);
         server.cert_pem = Some(certified.cert.pem());
         server
     }
 
-    fn spawn(tls: Option<Arc<rustls::ServerConfig>>, handler: Arc<Handler>) -> HttpServer {
+    fn spawn(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        keep_alive: bool,
+        handler: Arc<Handler>,
+    ) -> HttpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("the listener's address");
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
         let thread = {
             let (stop, requests, tls) = (stop.clone(), requests.clone(), tls.clone());
+            let connections = connections.clone();
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    connections.fetch_add(1, Ordering::SeqCst);
                     // A client that fails (a refused certificate, a bad request) is
                     // only that client's problem: the test sees it in the driver's output.
-                    let _ = serve(stream, tls.clone(), &*handler, &requests);
+                    let _ = serve(stream, tls.clone(), keep_alive, &*handler, &requests);
                 }
             })
         };
@@ -154,6 +176,7 @@ impl HttpServer {
             cert_pem: None,
             stop,
             requests,
+            connections,
             thread: Some(thread),
         }
     }
@@ -171,6 +194,11 @@ impl HttpServer {
     /// The PEM of the TLS server's certificate.
     pub fn cert_pem(&self) -> &str {
         self.cert_pem.as_deref().expect("a TLS server")
+    }
+
+    /// How many connections it accepted so far (for TLS, as many handshakes).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Every request received so far, in order.
@@ -202,17 +230,19 @@ pub fn dead_port() -> u16 {
 fn serve(
     stream: TcpStream,
     tls: Option<Arc<rustls::ServerConfig>>,
+    keep_alive: bool,
     handler: &Handler,
     requests: &Mutex<Vec<Request>>,
 ) -> io::Result<()> {
     stream.set_read_timeout(Some(SOCKET_TIMEOUT))?;
     stream.set_write_timeout(Some(SOCKET_TIMEOUT))?;
     match tls {
-        None => exchange(stream, handler, requests),
+        None => exchanges(stream, keep_alive, handler, requests),
         Some(config) => {
             let connection = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
-            exchange(
+            exchanges(
                 rustls::StreamOwned::new(connection, stream),
+                keep_alive,
                 handler,
                 requests,
             )
@@ -220,9 +250,25 @@ fn serve(
     }
 }
 
+/// One exchange, or with `keep_alive` as many as the client sends on the connection.
+fn exchanges(
+    mut stream: impl Read + Write,
+    keep_alive: bool,
+    handler: &Handler,
+    requests: &Mutex<Vec<Request>>,
+) -> io::Result<()> {
+    exchange(&mut stream, keep_alive, handler, requests)?;
+    if keep_alive {
+        // Until the client closes its idle connection.
+        while exchange(&mut stream, keep_alive, handler, requests).is_ok() {}
+    }
+    Ok(())
+}
+
 /// Reads one request, records it, writes the handler's reply.
 fn exchange(
     mut stream: impl Read + Write,
+    keep_alive: bool,
     handler: &Handler,
     requests: &Mutex<Vec<Request>>,
 ) -> io::Result<()> {
@@ -233,8 +279,9 @@ fn exchange(
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
+    let connection = if keep_alive { "keep-alive" } else { "close" };
     head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        "Content-Length: {}\r\nConnection: {connection}\r\n\r\n",
         reply.body.len()
     ));
     stream.write_all(head.as_bytes())?;
