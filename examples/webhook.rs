@@ -134,6 +134,33 @@ struct WebhookSettings {
     system_id: Option<String>,
 }
 
+/// The process's HTTP agents, by verification setting.
+#[derive(Default)]
+struct Agents(maaspd::state::Keyed<ureq::Agent>);
+
+/// An agent as MAAS's Twisted client behaves, verifying certificates or not.
+fn agent(verify: YesNo) -> Result<ureq::Agent> {
+    let tls = match verify {
+        YesNo::Yes => TlsConfig::builder().root_certs(system_roots()?).build(),
+        YesNo::No => TlsConfig::builder().disable_verification(true).build(),
+    };
+    Ok(ureq::Agent::config_builder()
+        // Statuses are judged here, and MAAS's Twisted client ignores proxy variables.
+        .http_status_as_error(false)
+        .proxy(None)
+        .user_agent(USER_AGENT)
+        .accept("application/json")
+        // MAAS sends no Accept-Encoding: the answer comes as the service sends it plain.
+        .accept_encoding("")
+        .max_redirects(MAX_REDIRECTS)
+        .redirect_auth_headers(RedirectAuthHeaders::SameHost)
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(Some(REQUEST_TIMEOUT))
+        .tls_config(tls)
+        .build()
+        .into())
+}
+
 /// One of the three URIs, and the setting it came from.
 struct Target {
     setting: &'static str,
@@ -350,25 +377,11 @@ impl Webhook {
             None => None,
         };
         let verify = settings.power_verify_ssl;
-        let tls = match verify {
-            YesNo::Yes => TlsConfig::builder().root_certs(system_roots()?).build(),
-            YesNo::No => TlsConfig::builder().disable_verification(true).build(),
-        };
-        let agent = ureq::Agent::config_builder()
-            // Statuses are judged here, and MAAS's Twisted client ignores proxy variables.
-            .http_status_as_error(false)
-            .proxy(None)
-            .user_agent(USER_AGENT)
-            .accept("application/json")
-            // MAAS sends no Accept-Encoding: the answer comes as the service sends it plain.
-            .accept_encoding("")
-            .max_redirects(MAX_REDIRECTS)
-            .redirect_auth_headers(RedirectAuthHeaders::SameHost)
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .tls_config(tls)
-            .build()
-            .into();
+        // One agent per verification setting for the process: in `serve`, requests to
+        // the same webhook reuse its connections and TLS sessions.
+        let agent = maaspd::state::shared::<Agents>()
+            .0
+            .get_or_try_insert_with(&format!("{verify:?}"), || agent(verify))?;
         Ok(Webhook {
             on,
             off,
