@@ -102,8 +102,9 @@ fn a_change_that_never_shows_in_time_is_an_action_error_before_the_cli_deadline(
         "{message}"
     );
     // An actionError, not the deadline's connError, shows it was answered before the
-    // deadline; the process's own start and exit add to the time seen from here.
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    // deadline. The time seen from here adds the process's own start and exit, which a
+    // loaded machine stretches: this only checks that nothing waited out the 60 s.
+    assert!(took < Duration::from_secs(15), "{took:?}");
 }
 
 #[test]

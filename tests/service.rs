@@ -2,10 +2,8 @@
 //! example binaries serving HTTP/1.1 on a real UNIX socket in a fresh directory, driven
 //! by a small client (`support/unix_http.rs`): every endpoint, every error class, bad
 //! requests, the deadline, the bound on workers, shutdown, the socket file, the request
-//! log, and the webhook and Redfish drivers against their peers.
+//! log. (The drivers of `drivers/` are tested as services beside them, in `tests/serve.rs`.)
 
-#[path = "support/http_server.rs"]
-mod http_server;
 #[path = "support/process.rs"]
 mod process;
 #[path = "support/scratch.rs"]
@@ -13,21 +11,17 @@ mod scratch;
 #[path = "support/server.rs"]
 mod server;
 mod support;
-#[path = "support/sushy.rs"]
-mod sushy;
 #[path = "support/unix_http.rs"]
 mod unix_http;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use scratch::fresh_dir;
 use serde_json::{Value, json};
-use server::Server;
+use server::{RACK, Server, assert_reply, error_body, request};
 use unix_http::{Response, get, post, post_bytes};
 
 /// The body limit the service announces (64 KiB).
@@ -39,18 +33,6 @@ fn chassis() -> PathBuf {
 
 fn abstract_driver() -> PathBuf {
     support::example("abstract")
-}
-
-/// The rack controller whose agent sends the requests.
-const RACK: &str = "rack01";
-
-/// A request body as MAAS's agent sends it for machine `system_id` with `context` as
-/// its driver parameters: the rack's system_id at the top, the machine's in `context`
-/// (MAAS adds it to every machine's power parameters).
-fn request(system_id: &str, context: Value) -> Value {
-    let mut context = context;
-    context["system_id"] = json!(system_id);
-    json!({"system_id": RACK, "context": context})
 }
 
 /// The fixture chassis' parameters: two machines, plus `extra`.
@@ -69,28 +51,6 @@ fn query(server: &Server, system_id: &str, extra: Value) -> Response {
         "/query",
         &request(system_id, chassis_context(extra)),
     )
-}
-
-fn error_body(error_type: &str, message: &str, code: Option<&str>) -> Value {
-    let mut body = json!({"status": "error", "error_type": error_type, "error_message": message});
-    if let Some(code) = code {
-        body["error_code"] = json!(code);
-    }
-    body
-}
-
-/// Asserts the status and the whole JSON body, served as JSON.
-fn assert_reply(response: &Response, status: u16, body: &Value) {
-    assert_eq!(
-        (response.status, &response.json()),
-        (status, body),
-        "{response:?}"
-    );
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/json"),
-        "{response:?}"
-    );
 }
 
 /// Asserts the server still answers a good request, at once.
@@ -1138,162 +1098,4 @@ fn secrets_never_appear_in_answers_or_logs() {
     let log = server.wait_for_log(responses.len());
     assert_eq!(log.len(), responses.len(), "{log:#?}");
     assert!(!server.stderr().contains(SENTINEL), "{}", server.stderr());
-}
-
-// 8. The webhook and Redfish drivers as services.
-
-#[test]
-fn webhook_serves_its_peer() {
-    let on = Arc::new(AtomicBool::new(true));
-    let http = {
-        let on = on.clone();
-        http_server::HttpServer::start(move |request| {
-            match (request.method.as_str(), request.path()) {
-                ("GET", "/machine/status") => {
-                    let state = if on.load(Ordering::SeqCst) {
-                        "running"
-                    } else {
-                        "stopped"
-                    };
-                    http_server::Reply::ok(format!(r#"{{"name": "vm-1", "status": "{state}"}}"#))
-                }
-                ("POST", "/machine/on") => {
-                    on.store(true, Ordering::SeqCst);
-                    http_server::Reply::ok("{}")
-                }
-                ("POST", "/machine/off") => {
-                    on.store(false, Ordering::SeqCst);
-                    http_server::Reply::ok("{}")
-                }
-                _ => http_server::Reply::status(404),
-            }
-        })
-    };
-    let context = json!({
-        "power_on_uri": http.url("/machine/on"),
-        "power_off_uri": http.url("/machine/off"),
-        "power_query_uri": http.url("/machine/status"),
-        "power_token": "tok-123",
-    });
-    let server = Server::start(&support::example("webhook"), &[]);
-    let socket = server.socket();
-    let act = |path: &str| post(socket, path, &request("xyz123", context.clone()));
-
-    assert_reply(&act("/query"), 200, &json!({"status": "ok", "state": "on"}));
-    assert_reply(&act("/off"), 200, &json!({"status": "ok"}));
-    assert_reply(
-        &act("/query"),
-        200,
-        &json!({"status": "ok", "state": "off"}),
-    );
-    assert_reply(&act("/on"), 200, &json!({"status": "ok"}));
-    assert_reply(&act("/query"), 200, &json!({"status": "ok", "state": "on"}));
-    assert_reply(
-        &post(socket, "/probe", &request("xyz123", context.clone())),
-        404,
-        &error_body(
-            "unsupported_action",
-            "\"probe\" action is not supported for this power driver",
-            Some("unsupportedActionError"),
-        ),
-    );
-
-    let requests = http.requests();
-    let seen: Vec<(&str, &str)> = requests
-        .iter()
-        .map(|r| (r.method.as_str(), r.path()))
-        .collect();
-    // After each POST, the runtime confirms the change by querying the peer, as MAAS's
-    // `perform_power` does; the peer switched at once, so one check each.
-    assert_eq!(
-        seen,
-        [
-            ("GET", "/machine/status"),
-            ("POST", "/machine/off"),
-            ("GET", "/machine/status"),
-            ("GET", "/machine/status"),
-            ("POST", "/machine/on"),
-            ("GET", "/machine/status"),
-            ("GET", "/machine/status"),
-        ]
-    );
-    for request in &requests {
-        assert_eq!(request.header("authorization"), Some("Bearer tok-123"));
-        // The machine's system_id reached the driver's parameters.
-        assert_eq!(request.header("system_id"), Some("xyz123"), "{request:?}");
-    }
-    assert!(!server.stderr().contains("tok-123"), "{}", server.stderr());
-}
-
-#[test]
-fn redfish_serves_the_emulator() {
-    let sushy = sushy::Sushy::start(&sushy::Options::default());
-    let server = Server::start(&support::example("redfish"), &[]);
-    let socket = server.socket();
-    let context = |node_id: &str| {
-        json!({"power_address": sushy.address(), "power_user": "admin",
-               "power_pass": "secret", "node_id": node_id})
-    };
-
-    let metadata = get(socket, "/metadata");
-    assert_eq!(metadata.status, 200, "{metadata:?}");
-    assert_eq!(metadata.json()["name"], "redfish");
-    assert_eq!(metadata.json()["capabilities"]["can_probe"], true);
-
-    for (uuid, name, state, _) in sushy::SYSTEMS {
-        assert_reply(
-            &post(socket, "/query", &request(name, context(uuid))),
-            200,
-            &json!({"status": "ok", "state": state.to_lowercase()}),
-        );
-    }
-    assert_reply(
-        &post(socket, "/probe", &request("chassis-1", context(""))),
-        200,
-        &json!({"status": "ok", "hosts": sushy.probed_hosts()}),
-    );
-    // A BMC that is not there is worth retrying.
-    let dead = format!("http://127.0.0.1:{}", http_server::dead_port());
-    let mut unreachable = context(sushy::SYSTEMS[0].0);
-    unreachable["power_address"] = json!(dead);
-    let response = post(socket, "/query", &request("node-1", unreachable));
-    assert_eq!(response.status, 503, "{response:?}");
-    assert_eq!(response.json()["error_code"], "connError");
-}
-
-/// State kept across calls: `redfish serve` keeps one HTTP agent per BMC for the
-/// process, so a hundred queries, one after another, to one HTTPS BMC that keeps its
-/// connections open reuse one connection (and its TLS session) instead of a hundred.
-/// Counted at the peer, a Redfish BMC of the test's own.
-#[test]
-fn redfish_serve_reuses_its_connection_to_a_bmc() {
-    let bmc =
-        http_server::HttpServer::start_tls_keep_alive(&["127.0.0.1"], |request| {
-            match request.path() {
-                "/redfish/v1/Systems/1" => http_server::Reply::ok(r#"{"PowerState": "On"}"#),
-                _ => http_server::Reply::status(404),
-            }
-        });
-    let server = Server::start(&support::example("redfish"), &[]);
-    let context = json!({"power_address": bmc.url(""), "power_user": "admin",
-                         "power_pass": "secret", "node_id": "1"});
-    for _ in 0..100 {
-        assert_reply(
-            &post(
-                server.socket(),
-                "/query",
-                &request("node-1", context.clone()),
-            ),
-            200,
-            &json!({"status": "ok", "state": "on"}),
-        );
-    }
-    assert_eq!(bmc.requests().len(), 100);
-    assert!(
-        bmc.connections() <= 2,
-        "{} TLS connections for 100 queries",
-        bmc.connections()
-    );
-    // The service goes first: its idle connection closed, the BMC's thread ends.
-    drop(server);
 }

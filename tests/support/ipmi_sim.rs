@@ -32,7 +32,7 @@ impl IpmiSim {
     pub fn start() -> IpmiSim {
         let ipmi_sim = require_tool("ipmi_sim");
         let dir = crate::scratch::fresh_dir("ipmi-sim");
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/fixtures/ipmi");
+        let fixtures = crate::support::repo_root().join("tests/e2e/fixtures/ipmi");
         let fixture = |name: &str| {
             std::fs::read_to_string(fixtures.join(name))
                 .unwrap_or_else(|e| panic!("fixture {name}: {e}"))

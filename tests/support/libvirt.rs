@@ -17,10 +17,9 @@ use crate::support::{Run, example};
 
 /// The fixture: vm-amd64 (x86_64, running), vm-arm64 (aarch64, shut off), vm-ppc64el
 /// (ppc64le, shut off), vm-s390x (s390x, running).
-pub const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/e2e/fixtures/libvirt/node.xml"
-);
+pub fn fixture() -> PathBuf {
+    crate::support::repo_root().join("tests/e2e/fixtures/libvirt/node.xml")
+}
 
 /// A fresh directory under the system's temp dir, removed on drop.
 pub struct TempDir {
@@ -56,7 +55,7 @@ impl Host {
     /// The fixture plus `extra` (`<domain>` elements, inserted before `</node>`).
     pub fn with_domains(name: &str, extra: &str) -> Host {
         virsh_path(); // fail early, with the fix, when virsh is missing
-        let fixture = std::fs::read_to_string(FIXTURE).expect("read the libvirt fixture");
+        let fixture = std::fs::read_to_string(fixture()).expect("read the libvirt fixture");
         let xml = fixture.replacen("</node>", &format!("{extra}</node>"), 1);
         let dir = TempDir::new(name);
         let path = dir.path.join("node.xml");

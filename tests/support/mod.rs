@@ -1,10 +1,10 @@
-//! Running the example driver binaries, for the tests that treat them as MAAS does.
+//! Running the driver binaries (the drivers of `drivers/`, the examples and fixtures), for the tests that treat them as MAAS does.
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
 use std::ffi::OsStr;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
@@ -16,17 +16,39 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The path of an example binary, built now if this test run has not built it yet:
-/// `cargo test` builds the examples, but `cargo test --test NAME` does not, and a stale
-/// binary would be tested silently.
+/// The drivers of `drivers/`: each a crate whose binary is `maaspd-NAME`.
+const DRIVERS: [&str; 4] = ["ipmi", "redfish", "virsh", "webhook"];
+
+/// The repository's root, where `tests/e2e/fixtures` and `target/` are, from whichever
+/// package's tests include this module.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("tests/e2e/fixtures").is_dir())
+        .expect("the repository holds tests/e2e/fixtures")
+}
+
+/// The path of a driver binary: a driver of `drivers/` (`maaspd-NAME`) or an example of
+/// the root package (`examples/`, `tests/fixtures/`), built now if this test run has not
+/// built it yet: `cargo test` builds them all, but `cargo test --test NAME` does not,
+/// and a stale binary would be tested silently.
 pub fn example(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    // target/debug/deps/<this test> -> target/debug/examples/<name>
+    let driver = DRIVERS.contains(&name);
+    let (package, kind, binary) = if driver {
+        let binary = format!("maaspd-{name}");
+        (binary.clone(), "--bin", binary)
+    } else {
+        ("maaspd-examples".to_owned(), "--example", name.to_owned())
+    };
+    // target/debug/deps/<this test> -> target/debug/[examples/]<binary>
     let mut path = std::env::current_exe().expect("the test binary's path");
     path.pop();
     path.pop();
-    path.push("examples");
-    path.push(name);
+    if !driver {
+        path.push("examples");
+    }
+    path.push(&binary);
     let mut built = BUILT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -51,11 +73,11 @@ pub fn example(name: &str) -> PathBuf {
             }
         }
         let status = cargo
-            .args(["build", "--quiet", "--example", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "-p", &package, kind, &binary])
+            .current_dir(repo_root())
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building example {name} failed");
+        assert!(status.success(), "building {binary} failed");
         built.push(name.to_owned());
     }
     assert!(path.exists(), "{} was not built", path.display());

@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
+use serde_json::{Value, json};
+
 use crate::process::{Process, Unready};
 use crate::scratch::fresh_dir;
+use crate::unix_http::Response;
 
 /// How long a server may take to start listening, or to exit when told to.
 pub const DEADLINE: Duration = Duration::from_secs(15);
@@ -187,4 +190,39 @@ impl Drop for Server {
         self.process.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The rack controller whose agent sends the requests.
+pub const RACK: &str = "rack01";
+
+/// A request body as MAAS's agent sends it for machine `system_id` with `context` as
+/// its driver parameters: the rack's system_id at the top, the machine's in `context`
+/// (MAAS adds it to every machine's power parameters).
+pub fn request(system_id: &str, context: Value) -> Value {
+    let mut context = context;
+    context["system_id"] = json!(system_id);
+    json!({"system_id": RACK, "context": context})
+}
+
+/// The body of an error answer, as the service protocol documents it.
+pub fn error_body(error_type: &str, message: &str, code: Option<&str>) -> Value {
+    let mut body = json!({"status": "error", "error_type": error_type, "error_message": message});
+    if let Some(code) = code {
+        body["error_code"] = json!(code);
+    }
+    body
+}
+
+/// Asserts the status and the whole JSON body, served as JSON.
+pub fn assert_reply(response: &Response, status: u16, body: &Value) {
+    assert_eq!(
+        (response.status, &response.json()),
+        (status, body),
+        "{response:?}"
+    );
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json"),
+        "{response:?}"
+    );
 }

@@ -38,7 +38,6 @@ pub const SYSTEMS: [(&str, &str, &str, &str); 3] = [
 pub const USER: &str = "admin";
 pub const PASSWORD: &str = "secret";
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
 
 /// How to start the emulator.
@@ -194,7 +193,7 @@ impl Drop for Sushy {
 
 /// The emulator in the e2e venv; its absence fails the test with what to do.
 fn emulator_path() -> PathBuf {
-    let path = Path::new(ROOT).join("target/e2e-venv/bin/sushy-emulator");
+    let path = crate::support::repo_root().join("target/e2e-venv/bin/sushy-emulator");
     assert!(
         path.exists(),
         "{} is missing: run scripts/setup-e2e to install sushy-tools",
@@ -204,7 +203,7 @@ fn emulator_path() -> PathBuf {
 }
 
 fn write_config(dir: &Path, port: u16, options: &Options) {
-    let fixtures = Path::new(ROOT).join("tests/e2e/fixtures/sushy");
+    let fixtures = crate::support::repo_root().join("tests/e2e/fixtures/sushy");
     let template = std::fs::read_to_string(fixtures.join("emulator.conf")).expect("fixture");
     let auth = if options.auth {
         fixtures.join("htpasswd").display().to_string()

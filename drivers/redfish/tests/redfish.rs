@@ -7,10 +7,11 @@
 //! power-off refused). A reset lands 1 to 11 s later; the driver waits for it, as MAAS's
 //! does, so the slow power scenarios run side by side in one test.
 
-#[path = "support/scratch.rs"]
+#[path = "../../../tests/support/scratch.rs"]
 mod scratch;
+#[path = "../../../tests/support/mod.rs"]
 mod support;
-#[path = "support/sushy.rs"]
+#[path = "../../../tests/support/sushy.rs"]
 mod sushy;
 
 use std::collections::HashMap;

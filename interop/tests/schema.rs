@@ -2,6 +2,7 @@
 //! carries what the author wrote (doc comments, defaults, choices), and accepts exactly
 //! the parameters the driver accepts.
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use maaspd::serde_json::{Value, json};

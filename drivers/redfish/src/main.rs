@@ -2,9 +2,9 @@
 //! `src/provisioningserver/drivers/power/redfish.py`), written with maaspd, plus `probe`.
 //!
 //! ```text
-//! cargo run --example redfish -- schema
+//! cargo run -p maaspd-redfish -- schema
 //! echo '{"driverParameters": {"power_address": "10.0.0.5", "power_user": "admin",
-//!        "power_pass": "secret", "node_id": ""}}' | cargo run --example redfish -- power_query
+//!        "power_pass": "secret", "node_id": ""}}' | cargo run -p maaspd-redfish -- power_query
 //! ```
 //!
 //! What it does, as MAAS does it:

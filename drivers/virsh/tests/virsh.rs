@@ -7,12 +7,13 @@
 //! `define; dumpxml --inactive`), decides success on that, and reports it on stderr;
 //! these tests check the exit status, the document and that report.
 
-#[path = "support/cmdline.rs"]
+#[path = "../../../tests/support/cmdline.rs"]
 mod cmdline;
-#[path = "support/libvirt.rs"]
+#[path = "../../../tests/support/libvirt.rs"]
 mod libvirt;
-#[path = "support/scratch.rs"]
+#[path = "../../../tests/support/scratch.rs"]
 mod scratch;
+#[path = "../../../tests/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

@@ -2,8 +2,9 @@
 //! binary, run as MAAS runs it, against an HTTP or HTTPS server the test starts itself on
 //! 127.0.0.1 (`support/http_server.rs`).
 
-#[path = "support/http_server.rs"]
+#[path = "../../../tests/support/http_server.rs"]
 mod http_server;
+#[path = "../../../tests/support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;

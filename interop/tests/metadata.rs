@@ -1,8 +1,9 @@
 //! `metadata`: every example driver describes itself in MAAS's form, derived from its
 //! attribute and its parameters schema, and the derivation follows MAAS's rules.
 
-#[path = "support/region.rs"]
+#[path = "../../tests/support/region.rs"]
 mod region;
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::process::Command;

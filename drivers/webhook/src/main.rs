@@ -4,10 +4,10 @@
 //! regular expressions.
 //!
 //! ```text
-//! cargo run --example webhook -- schema
+//! cargo run -p maaspd-webhook -- schema
 //! echo '{"driverParameters": {"power_on_uri": "http://10.0.0.5/on",
 //!   "power_off_uri": "http://10.0.0.5/off", "power_query_uri": "http://10.0.0.5/status"}}' \
-//!   | cargo run --example webhook -- power_query
+//!   | cargo run -p maaspd-webhook -- power_query
 //! ```
 //!
 //! As MAAS does: no request body (`Content-Length: 0` on a POST, as Twisted frames it)

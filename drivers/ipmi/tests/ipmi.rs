@@ -3,15 +3,16 @@
 //! scripts first in PATH) for the exact command lines and every line of MAAS's error
 //! table. Needs `scripts/setup-e2e`.
 
+#[path = "../../../tests/support/mod.rs"]
 mod support;
 
-#[path = "support/cmdline.rs"]
+#[path = "../../../tests/support/cmdline.rs"]
 mod cmdline;
-#[path = "support/ipmi_sim.rs"]
+#[path = "../../../tests/support/ipmi_sim.rs"]
 mod ipmi_sim;
-#[path = "support/scratch.rs"]
+#[path = "../../../tests/support/scratch.rs"]
 mod scratch;
-#[path = "support/unix_http.rs"]
+#[path = "../../../tests/support/unix_http.rs"]
 mod unix_http;
 
 use std::ffi::OsStr;

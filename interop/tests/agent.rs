@@ -5,28 +5,29 @@
 //! MAAS's shapes (`support/maas_data.rs`), answers read as the agent reads them and,
 //! where the peer allows, the peer's state checked. Needs `scripts/setup-e2e`.
 
-#[path = "support/agent.rs"]
+#[path = "../../tests/support/agent.rs"]
 mod agent;
-#[path = "support/go_json.rs"]
+#[path = "../../tests/support/go_json.rs"]
 mod go_json;
-#[path = "support/http_server.rs"]
+#[path = "../../tests/support/http_server.rs"]
 mod http_server;
-#[path = "support/ipmi_sim.rs"]
+#[path = "../../tests/support/ipmi_sim.rs"]
 mod ipmi_sim;
-#[path = "support/libvirt.rs"]
+#[path = "../../tests/support/libvirt.rs"]
 mod libvirt;
-#[path = "support/maas_data.rs"]
+#[path = "../../tests/support/maas_data.rs"]
 mod maas_data;
-#[path = "support/process.rs"]
+#[path = "../../tests/support/process.rs"]
 mod process;
-#[path = "support/region.rs"]
+#[path = "../../tests/support/region.rs"]
 mod region;
-#[path = "support/scratch.rs"]
+#[path = "../../tests/support/scratch.rs"]
 mod scratch;
+#[path = "../../tests/support/mod.rs"]
 mod support;
-#[path = "support/sushy.rs"]
+#[path = "../../tests/support/sushy.rs"]
 mod sushy;
-#[path = "support/unix_http.rs"]
+#[path = "../../tests/support/unix_http.rs"]
 mod unix_http;
 
 use std::collections::BTreeMap;
