@@ -66,6 +66,8 @@ mod error_context;
 mod execute;
 mod form_values;
 mod forward;
+#[cfg(feature = "http")]
+pub mod http;
 mod input;
 pub mod ip_extractor;
 mod logger;

@@ -25,14 +25,18 @@ fn act(action: &str, parameters: &Value) -> Run {
     run(&webhook(), &[action], input.as_bytes())
 }
 
-/// Runs `action` with `SSL_CERT_FILE` set.
+/// Runs `action` with `SSL_CERT_FILE` set, and no `SSL_CERT_DIR` (which OpenSSL, and so
+/// the driver, would read too).
 fn act_with_ca_file(action: &str, parameters: &Value, ca_file: &std::path::Path) -> Run {
     let input = json!({"driverParameters": parameters}).to_string();
     support::run_with_env(
         &webhook(),
         &[action],
         input.as_bytes(),
-        &[("SSL_CERT_FILE", Some(ca_file.as_os_str()))],
+        &[
+            ("SSL_CERT_FILE", Some(ca_file.as_os_str())),
+            ("SSL_CERT_DIR", None),
+        ],
     )
 }
 

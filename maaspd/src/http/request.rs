@@ -1,0 +1,290 @@
+//! One request to a BMC, sent within the call's deadline: its redirects followed on the
+//! same host up to the client's bound, a 404 tried again with a trailing slash when
+//! asked (as MAAS's webhook and Redfish drivers do), and its status judged.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use ureq::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
+
+use super::location::{Shown, resolve, same_host};
+use super::{Client, Response, failure};
+use crate::{Context, Error, Result};
+
+/// A request being made: see [`Client::get`] and its siblings, then [`Request::send`].
+///
+/// ```no_run
+/// # use maaspd::http::Client;
+/// # use maaspd::{Action, Context};
+/// # use maaspd::serde_json::json;
+/// # fn main() -> maaspd::Result<()> {
+/// # let ctx = Context::new(Action::PowerOn);
+/// # let webhook = Client::builder().peer("the webhook").build()?;
+/// webhook
+///     .post("http://10.0.0.5/machine/on")
+///     .setting("power_on_uri")
+///     .follow_redirects(false)
+///     .retry_with_trailing_slash()
+///     .send(&ctx)?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Request {
+    client: Client,
+    method: Method,
+    url: String,
+    setting: Option<String>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Vec<u8>>,
+    follow_redirects: bool,
+    slash_retry: bool,
+    invalid: Option<Error>,
+}
+
+impl Request {
+    pub(super) fn new(client: Client, method: Method, url: String) -> Request {
+        Request {
+            client,
+            method,
+            url,
+            setting: None,
+            headers: Vec::new(),
+            body: None,
+            follow_redirects: true,
+            slash_retry: false,
+            invalid: None,
+        }
+    }
+
+    /// The setting the URL comes from, which messages name ("POST URL (power_on_uri)")
+    /// and a bad URL's `settingsError` names.
+    pub fn setting(mut self, setting: impl Into<String>) -> Request {
+        self.setting = Some(setting.into());
+        self
+    }
+
+    /// A header of this request (`If-Match`, ...). A value HTTP cannot carry is an
+    /// `actionError` from [`send`](Self::send).
+    pub fn header(mut self, name: &'static str, value: &str) -> Request {
+        match HeaderValue::try_from(value) {
+            Ok(value) => self.headers.push((HeaderName::from_static(name), value)),
+            Err(_) => {
+                self.invalid.get_or_insert(Error::action(format!(
+                    "the {name} header cannot carry {value:?}"
+                )));
+            }
+        }
+        self
+    }
+
+    /// `value` as the JSON body, with `Content-Type: application/json`.
+    pub fn json(self, value: &impl Serialize) -> Request {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => self.body(bytes, "application/json"),
+            Err(error) => {
+                let mut request = self;
+                request.invalid.get_or_insert(Error::fatal(format!(
+                    "the request body cannot be written as JSON: {error}"
+                )));
+                request
+            }
+        }
+    }
+
+    /// `bytes` as the body, of `content_type`.
+    pub fn body(mut self, bytes: impl Into<Vec<u8>>, content_type: &'static str) -> Request {
+        self.body = Some(bytes.into());
+        self.headers.push((
+            HeaderName::from_static("content-type"),
+            HeaderValue::from_static(content_type),
+        ));
+        self
+    }
+
+    /// Whether redirects are followed (they are unless set; a `POST` that must not be
+    /// repeated elsewhere sets `false`, and a redirect is then an `actionError`).
+    pub fn follow_redirects(mut self, follow: bool) -> Request {
+        self.follow_redirects = follow;
+        self
+    }
+
+    /// After a 404 for a path without a trailing slash, try once more with one.
+    pub fn retry_with_trailing_slash(mut self) -> Request {
+        self.slash_retry = true;
+        self
+    }
+
+    /// Sends the request and judges the answer: a status below 300 is the
+    /// [`Response`]; anything else is the error MAAS expects (see [the
+    /// module](super)). The whole exchange ends by the call's deadline, or the client's
+    /// timeout if sooner.
+    pub fn send(self, ctx: &Context) -> Result<Response> {
+        if let Some(error) = self.invalid {
+            return Err(error);
+        }
+        let config = &self.client.config;
+        let mut uri = super::parse_url(self.setting.as_deref(), &self.url)?;
+        let place = match &self.setting {
+            Some(setting) => format!("{} {} ({setting})", self.method, Shown(&uri)),
+            None => format!("{} {}", self.method, Shown(&uri)),
+        };
+        let budget = ctx
+            .time_left()
+            .map_or(config.timeout, |left| left.min(config.timeout));
+        let deadline = Instant::now() + budget;
+        let mut method = self.method.clone();
+        let mut body = self.body.clone();
+        let mut with_auth = true;
+        let (mut redirects, mut slash_tried) = (0, false);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || ctx.is_cancelled() {
+                return Err(Error::conn(format!(
+                    "{place}: no answer from {} within {:.1} s",
+                    config.peer,
+                    budget.as_secs_f64()
+                )));
+            }
+            let mut response = self
+                .run(&method, &uri, body.as_deref(), with_auth, left)
+                .map_err(|error| failure::transport(config, &place, error))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            if let (true, Some(location)) = (status.is_redirection(), &location)
+                && self.follow_redirects
+            {
+                if redirects == config.max_redirects {
+                    return Err(Error::action(format!(
+                        "{place}: more than {} redirects",
+                        config.max_redirects
+                    )));
+                }
+                let next = resolve(&uri, location).ok_or_else(|| {
+                    Error::action(format!(
+                        "{place} was redirected to {location:?}, which is not a URL"
+                    ))
+                })?;
+                if !same_host(&uri, &next) {
+                    if !config.redirect_to_other_hosts {
+                        return Err(Error::action(format!(
+                            "{place} was redirected to another host ({}); not followed, so \
+                             the credentials stay with {}",
+                            next.host().unwrap_or_default(),
+                            config.peer
+                        )));
+                    }
+                    with_auth = false;
+                }
+                if status == StatusCode::SEE_OTHER {
+                    method = Method::GET;
+                    body = None;
+                }
+                uri = next;
+                redirects += 1;
+                continue;
+            }
+            if status == StatusCode::NOT_FOUND
+                && self.slash_retry
+                && !slash_tried
+                && let Some(with_slash) = with_trailing_slash(&uri)
+            {
+                uri = with_slash;
+                slash_tried = true;
+                continue;
+            }
+            if status.is_redirection() {
+                // As the BMC wrote it, relative or not, without credentials.
+                let to = location
+                    .and_then(|location| location.parse::<Uri>().ok())
+                    .map(|to| format!(" to {}", Shown(&to)))
+                    .unwrap_or_default();
+                let fix = match &self.setting {
+                    Some(setting) => format!(": set {setting} to the final URL"),
+                    None => String::new(),
+                };
+                return Err(Error::action(format!(
+                    "{place} was redirected{to} ({}); a {method} is not repeated elsewhere{fix}",
+                    failure::shown_status(status)
+                )));
+            }
+            if status.as_u16() >= 300 {
+                let body = response
+                    .body_mut()
+                    .with_config()
+                    .limit(config.body_limit)
+                    .read_to_vec()
+                    .unwrap_or_default();
+                return Err(failure::status(config, &place, status, &body));
+            }
+            return Ok(Response {
+                client: self.client.clone(),
+                place,
+                inner: response,
+            });
+        }
+    }
+
+    /// One exchange, no redirect followed, within `left`.
+    fn run(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        body: Option<&[u8]>,
+        with_auth: bool,
+        left: Duration,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let config = &self.client.config;
+        let mut builder = ureq::http::Request::builder()
+            .method(method.clone())
+            .uri(uri.clone());
+        for (name, value) in config.headers.iter().chain(&self.headers) {
+            builder = builder.header(name, value);
+        }
+        if with_auth && let Some((name, value)) = config.auth.header() {
+            builder = builder.header(name, value);
+        }
+        let agent = &self.client.agent;
+        let bodiless = matches!(*method, Method::GET | Method::HEAD | Method::DELETE);
+        match body {
+            // Without a body, a POST, PUT or PATCH still says `Content-Length: 0`, as
+            // MAAS's clients frame it (ureq would otherwise send an empty chunked body).
+            None if bodiless => {
+                let request = builder.body(())?;
+                agent.run(
+                    agent
+                        .configure_request(request)
+                        .timeout_global(Some(left))
+                        .build(),
+                )
+            }
+            body => {
+                let request = builder.body(body.unwrap_or_default())?;
+                agent.run(
+                    agent
+                        .configure_request(request)
+                        .timeout_global(Some(left))
+                        .build(),
+                )
+            }
+        }
+    }
+}
+
+/// The same URL with `/` added to its path, unless it already ends with one.
+fn with_trailing_slash(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    if path.ends_with('/') {
+        return None;
+    }
+    let mut parts = uri.clone().into_parts();
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}/?{query}"),
+        None => format!("{path}/"),
+    };
+    parts.path_and_query = Some(path_and_query.parse().ok()?);
+    Uri::from_parts(parts).ok()
+}
