@@ -241,7 +241,12 @@ impl Request {
         let mut builder = ureq::http::Request::builder()
             .method(method.clone())
             .uri(uri.clone());
-        for (name, value) in config.headers.iter().chain(&self.headers) {
+        // The request's own headers replace the client's of the same name.
+        let client_headers = config
+            .headers
+            .iter()
+            .filter(|(name, _)| self.headers.iter().all(|(own, _)| own != name));
+        for (name, value) in client_headers.chain(&self.headers) {
             builder = builder.header(name, value);
         }
         if with_auth && let Some((name, value)) = config.auth.header() {
