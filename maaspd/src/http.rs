@@ -92,6 +92,16 @@ pub struct ClientBuilder {
 #[derive(Default)]
 struct Agents(crate::state::Keyed<ureq::Agent>);
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither URLs nor headers, which may hold credentials.
+        f.debug_struct("Client")
+            .field("peer", &self.config.peer)
+            .field("auth", &self.config.auth.describe())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Client {
     /// A client with MAAS's defaults: certificates not checked (MAAS's default for every
     /// driver with a `power_verify_ssl` setting), `User-Agent: MAAS`,

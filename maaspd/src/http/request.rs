@@ -41,6 +41,15 @@ pub struct Request {
     invalid: Option<Error>,
 }
 
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("setting", &self.setting)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Request {
     pub(super) fn new(client: Client, method: Method, url: String) -> Request {
         Request {
@@ -292,4 +301,96 @@ fn with_trailing_slash(uri: &Uri) -> Option<Uri> {
     };
     parts.path_and_query = Some(path_and_query.parse().ok()?);
     Uri::from_parts(parts).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+
+    use super::super::{Auth, Client};
+    use crate::{Action, Context, ErrorCode, Secret};
+
+    /// A peer on loopback that answers each connection with `reply` (after reading the
+    /// request's head), or never answers when `reply` is `None`.
+    fn peer(reply: Option<&'static str>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for mut stream in listener.incoming().flatten() {
+                let mut head = [0; 4096];
+                let _ = stream.read(&mut head);
+                match reply {
+                    Some(reply) => drop(stream.write_all(reply.as_bytes())),
+                    None => held.push(stream),
+                }
+            }
+        });
+        format!("http://{address}")
+    }
+
+    #[test]
+    fn a_silent_peer_is_a_conn_error_at_the_calls_deadline() {
+        let url = peer(None);
+        let ctx = Context::new(Action::PowerQuery).with_timeout(Duration::from_millis(300));
+        let client = Client::builder().build().unwrap();
+        let started = Instant::now();
+        let error = client.get(&url).send(&ctx).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Conn, "{}", error.message());
+        assert!(
+            error.message().contains("no answer from the BMC in time"),
+            "{}",
+            error.message()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_an_auth_error_naming_the_settings_without_the_password() {
+        let url = peer(Some(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 39\r\nConnection: close\r\n\r\n\
+             {\"error\": {\"message\": \"bad pw S3cr3t\"}}",
+        ));
+        let ctx = Context::new(Action::PowerQuery);
+        let client = Client::builder()
+            .auth(
+                Auth::basic("admin", &Secret::new("S3cr3t")),
+                "power_user and power_pass",
+            )
+            .build()
+            .unwrap();
+        let error = client.get(&format!("{url}/x")).send(&ctx).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Auth);
+        assert_eq!(
+            error.message(),
+            format!(
+                "GET {url}/x failed with response status code: 401 Unauthorized (bad pw \
+                 [redacted]): basic auth was refused; check power_user and power_pass"
+            )
+        );
+    }
+
+    #[test]
+    fn a_redirect_elsewhere_is_refused_unless_allowed() {
+        let url = peer(Some(
+            "HTTP/1.1 302 Found\r\nLocation: http://elsewhere.invalid/x\r\nContent-Length: 0\r\n\r\n",
+        ));
+        let ctx = Context::new(Action::PowerQuery);
+        let client = Client::builder().build().unwrap();
+        let error = client.get(&url).send(&ctx).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Action);
+        assert!(
+            error
+                .message()
+                .contains("redirected to another host (elsewhere.invalid)"),
+            "{}",
+            error.message()
+        );
+    }
 }

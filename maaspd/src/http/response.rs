@@ -28,6 +28,15 @@ pub struct Response {
     pub(super) inner: ureq::http::Response<ureq::Body>,
 }
 
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("request", &self.place)
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Response {
     /// The status.
     pub fn status(&self) -> StatusCode {
