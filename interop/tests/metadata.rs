@@ -12,9 +12,12 @@ use maaspd::metadata::{FieldType, Metadata, Scope};
 use maaspd::serde_json::{Value, json};
 use maaspd::{PowerState, Result, Secret};
 
-/// Every example that builds a driver binary.
+/// Every driver binary: the examples (the tour included), the fixture, the drivers.
 const EXAMPLES: &[&str] = &[
     "abstract",
+    "settings_and_errors",
+    "probe_and_boot_order",
+    "async_context",
     "fixture-chassis",
     "webhook",
     "redfish",

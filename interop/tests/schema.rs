@@ -12,7 +12,18 @@ const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 #[test]
 fn example_schemas_are_valid_2020_12_documents() {
-    for name in ["abstract", "fixture-chassis"] {
+    let names = [
+        "abstract",
+        "settings_and_errors",
+        "probe_and_boot_order",
+        "async_context",
+        "fixture-chassis",
+        "webhook",
+        "redfish",
+        "ipmi",
+        "virsh",
+    ];
+    for name in names {
         let out = support::run(&support::example(name), &["schema"], b"");
         assert_eq!(out.status, 0, "{name}: {out:?}");
         assert_eq!(out.stderr, "", "{name}");
