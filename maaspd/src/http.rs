@@ -314,12 +314,14 @@ impl ClientBuilder {
 /// use maaspd::http::check_url;
 ///
 /// assert!(check_url("power_on_uri", "https://10.0.0.5/on").is_ok());
-/// let error = check_url("power_on_uri", "10.0.0.5/on").unwrap_err();
+/// let error = check_url("power_on_uri", "10.0.0.5").unwrap_err();
 /// assert_eq!(
 ///     error.message(),
 ///     "driverParameters.power_on_uri: not a valid http or https URI: it has no scheme \
 ///      (http:// or https://)"
 /// );
+/// let error = check_url("power_on_uri", "ftp://10.0.0.5/on").unwrap_err();
+/// assert!(error.message().ends_with("the scheme is \"ftp\""));
 /// ```
 pub fn check_url(setting: &str, url: &str) -> Result<()> {
     parse_url(Some(setting), url).map(drop)
