@@ -31,10 +31,9 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
 use maaspd::tool::{Tool, ToolOutput};
-use maaspd::{Context, Error, ErrorCode, PowerState, Result, Secret};
+use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret};
 
 /// IPMI
 ///
@@ -575,13 +574,17 @@ impl Ipmi {
     /// flags yet switch the power fine (MAAS bug 1516065), so any other failure is a
     /// warning.
     fn set_next_boot_to_pxe(&self, ctx: &Context, use_k_g: bool) -> Result<(), Failure> {
-        let file = TempFile::create(&boot_flags(self.settings.power_boot_type))?;
+        // ipmi-chassis-config's input, in a file of its own (created exclusively, mode
+        // 0600), removed on drop.
+        let mut file = tempfile::Builder::new()
+            .prefix("maaspd-ipmi-boot-")
+            .suffix(".conf")
+            .tempfile()
+            .or_fatal("could not create ipmi-chassis-config's input file")?;
+        file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
+            .or_fatal("could not write ipmi-chassis-config's input file")?;
         let mut args = self.common_args(use_k_g);
-        args.extend([
-            "--commit".into(),
-            "--filename".into(),
-            file.path.clone().into(),
-        ]);
+        args.extend(["--commit".into(), "--filename".into(), file.path().into()]);
         let output = self.run(ctx, "ipmi-chassis-config", &args)?;
         let what = "ipmi-chassis-config --commit";
         for &(text, code, meaning) in FREEIPMI_ERRORS {
@@ -773,49 +776,6 @@ fn ip_from_arp_table(mac: &str) -> Result<String> {
              (/proc/net/arp): the BMC has not been seen on the network"
         ))
     })
-}
-
-/// ipmi-chassis-config's input, in a file of its own (created exclusively, mode 0600)
-/// that is removed on drop.
-struct TempFile {
-    path: PathBuf,
-}
-
-impl TempFile {
-    fn create(contents: &str) -> Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.subsec_nanos())
-            .unwrap_or_default();
-        let path = std::env::temp_dir().join(format!(
-            "maaspd-ipmi-boot-{}-{nanos}.conf",
-            std::process::id()
-        ));
-        let fail = |error: std::io::Error| {
-            Error::fatal(format!(
-                "could not write ipmi-chassis-config's input file {}: {error}",
-                path.display()
-            ))
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(fail)?;
-        // Ours from here on: removed on drop, even if writing fails.
-        let written = file.write_all(contents.as_bytes()).map_err(fail);
-        let file = TempFile { path: path.clone() };
-        written?;
-        Ok(file)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
 }
 
 /// FreeIPMI's standard error without its prompts for the password and the K_g key,
