@@ -29,9 +29,10 @@
 //!        "power_pass": "..."}}' | cargo run --example ipmi -- power_query
 //! ```
 
-use std::ffi::OsString;
+use std::ffi::OsStr;
 use std::io::Write;
 
+use maaspd::serde_json::{Value, json};
 use maaspd::tool::{Tool, ToolOutput};
 use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret};
 
@@ -175,16 +176,14 @@ enum CipherSuiteId {
 /// The privilege level of the IPMI session.
 #[maaspd::parameters]
 #[derive(Clone, Copy, Default)]
+#[serde(rename_all = "UPPERCASE")]
 enum PrivilegeLevel {
     /// User
-    #[serde(rename = "USER")]
     User,
     /// Operator
     #[default]
-    #[serde(rename = "OPERATOR")]
     Operator,
     /// Administrator
-    #[serde(rename = "ADMIN")]
     Admin,
 }
 
@@ -234,57 +233,10 @@ enum PowerOffMode {
     Hard,
 }
 
-impl IpmiVersion {
-    fn as_str(self) -> &'static str {
-        match self {
-            IpmiVersion::Lan => "LAN",
-            IpmiVersion::Lan20 => "LAN_2_0",
-        }
-    }
-}
-
-impl CipherSuiteId {
-    /// The `-I` value; `None` leaves the choice to FreeIPMI.
-    fn as_arg(self) -> Option<&'static str> {
-        match self {
-            CipherSuiteId::Suite17 => Some("17"),
-            CipherSuiteId::Suite3 => Some("3"),
-            CipherSuiteId::FreeIpmiDefault => None,
-            CipherSuiteId::Suite8 => Some("8"),
-            CipherSuiteId::Suite12 => Some("12"),
-        }
-    }
-}
-
-impl PrivilegeLevel {
-    fn as_str(self) -> &'static str {
-        match self {
-            PrivilegeLevel::User => "USER",
-            PrivilegeLevel::Operator => "OPERATOR",
-            PrivilegeLevel::Admin => "ADMIN",
-        }
-    }
-}
-
-impl WorkaroundFlag {
-    /// The flag as FreeIPMI names it; `None` (MAAS's "" choice) adds nothing.
-    fn as_arg(self) -> Option<&'static str> {
-        Some(match self {
-            WorkaroundFlag::Opensesspriv => "opensesspriv",
-            WorkaroundFlag::Authcap => "authcap",
-            WorkaroundFlag::Idzero => "idzero",
-            WorkaroundFlag::Unexpectedauth => "unexpectedauth",
-            WorkaroundFlag::Forcepermsg => "forcepermsg",
-            WorkaroundFlag::Endianseq => "endianseq",
-            WorkaroundFlag::Intel20 => "intel20",
-            WorkaroundFlag::Supermicro20 => "supermicro20",
-            WorkaroundFlag::Sun20 => "sun20",
-            WorkaroundFlag::Nochecksumcheck => "nochecksumcheck",
-            WorkaroundFlag::Integritycheckvalue => "integritycheckvalue",
-            WorkaroundFlag::Ipmiping => "ipmiping",
-            WorkaroundFlag::None => return None,
-        })
-    }
+/// A choice's FreeIPMI name, which is its value in MAAS (`json!(choice)`); empty for
+/// MAAS's empty choices (FreeIPMI's default cipher suite, no workaround flag).
+fn freeipmi_name(choice: Value) -> String {
+    choice.as_str().unwrap_or_default().to_owned()
 }
 
 /// What FreeIPMI prints when it fails, and what that means: MAAS's table, in MAAS's
@@ -532,41 +484,38 @@ impl Ipmi {
     }
 
     /// The arguments ipmipower and ipmi-chassis-config share, in MAAS's order.
-    fn common_args(&self, use_k_g: bool) -> Vec<OsString> {
+    fn common_args(&self, use_k_g: bool) -> Vec<String> {
         let settings = &self.settings;
-        let mut args: Vec<OsString> = Vec::new();
-        let flags: Vec<&str> = settings
+        // `flag value`, or nothing when the value is blank, as MAAS leaves it out.
+        let option = |flag: &str, value: String| {
+            is_set(&value)
+                .then(|| [flag.to_owned(), value])
+                .into_iter()
+                .flatten()
+        };
+        let flags: Vec<String> = settings
             .workaround_flags
             .iter()
-            .filter_map(|flag| flag.as_arg())
+            .map(|&flag| freeipmi_name(json!(flag)))
+            .filter(|flag| !flag.is_empty())
             .collect();
-        if !flags.is_empty() {
-            args.extend(["-W".into(), flags.join(",").into()]);
-        }
-        args.extend([
-            "--driver-type".into(),
-            settings.power_driver.as_str().into(),
-            "-h".into(),
-            self.host.as_str().into(),
-        ]);
-        if is_set(&settings.power_user) {
-            args.extend(["-u".into(), settings.power_user.as_str().into()]);
-        }
-        // The password always, even empty, as MAAS gives it; and the K_g key: both at
-        // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them on
-        // the command line (`-p`, `-k`), which any local user reads in /proc.
-        args.push("-P".into());
-        if use_k_g {
-            args.push("-K".into());
-        }
-        if let Some(suite) = settings.cipher_suite_id.as_arg() {
-            args.extend(["-I".into(), suite.into()]);
-        }
-        args.extend(["-l".into(), settings.privilege_level.as_str().into()]);
-        if let Some(timeout) = settings.session_timeout {
-            args.extend(["--session-timeout".into(), timeout.to_string().into()]);
-        }
-        args
+        let timeout = settings.session_timeout.map(|timeout| timeout.to_string());
+        option("-W", flags.join(","))
+            .chain(option(
+                "--driver-type",
+                freeipmi_name(json!(settings.power_driver)),
+            ))
+            .chain(option("-h", self.host.clone()))
+            .chain(option("-u", settings.power_user.clone()))
+            // The password always, even empty, as MAAS gives it; and the K_g key: both at
+            // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them
+            // on the command line (`-p`, `-k`), which any local user reads in /proc.
+            .chain(["-P".to_owned()])
+            .chain(use_k_g.then(|| "-K".to_owned()))
+            .chain(option("-I", freeipmi_name(json!(settings.cipher_suite_id))))
+            .chain(option("-l", freeipmi_name(json!(settings.privilege_level))))
+            .chain(option("--session-timeout", timeout.unwrap_or_default()))
+            .collect()
     }
 
     /// Makes the machine boot from the network next, as MAAS does before each power-on.
@@ -583,9 +532,12 @@ impl Ipmi {
             .or_fatal("could not create ipmi-chassis-config's input file")?;
         file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
             .or_fatal("could not write ipmi-chassis-config's input file")?;
-        let mut args = self.common_args(use_k_g);
-        args.extend(["--commit".into(), "--filename".into(), file.path().into()]);
-        let output = self.run(ctx, "ipmi-chassis-config", &args)?;
+        let options = [
+            "--commit".as_ref(),
+            "--filename".as_ref(),
+            file.path().as_os_str(),
+        ];
+        let output = self.run(ctx, "ipmi-chassis-config", use_k_g, options)?;
         let what = "ipmi-chassis-config --commit";
         for &(text, code, meaning) in FREEIPMI_ERRORS {
             if code == ErrorCode::Auth && output.stderr.contains(text) {
@@ -611,9 +563,7 @@ impl Ipmi {
         use_k_g: bool,
         change: Change,
     ) -> Result<Option<PowerState>, Failure> {
-        let mut args = self.common_args(use_k_g);
-        args.extend(change.options().iter().map(OsString::from));
-        let output = self.run(ctx, "ipmipower", &args)?;
+        let output = self.run(ctx, "ipmipower", use_k_g, change.options())?;
         let what = format!("ipmipower {}", change.options().join(" "));
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
         for &(text, code, meaning) in FREEIPMI_ERRORS {
@@ -678,14 +628,22 @@ impl Ipmi {
         }
     }
 
-    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline; the
-    /// password (and the K_g key, when `-K` asks for it) answer its prompts.
-    fn run(&self, ctx: &Context, tool: &str, args: &[OsString]) -> Result<ToolOutput> {
+    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline, with
+    /// the common arguments and `options`; the password (and the K_g key, with `-K`)
+    /// answer its prompts.
+    fn run(
+        &self,
+        ctx: &Context,
+        tool: &str,
+        use_k_g: bool,
+        options: impl IntoIterator<Item = impl AsRef<OsStr>>,
+    ) -> Result<ToolOutput> {
         let mut tool = Tool::new(tool, "freeipmi-tools")
-            .args(args)
+            .args(self.common_args(use_k_g))
+            .args(options)
             .secret_stdin(&self.settings.power_pass)
             .redact(&self.settings.k_g);
-        if args.iter().any(|arg| arg == "-K") {
+        if use_k_g {
             tool = tool.secret_stdin(&self.settings.k_g);
         }
         let mut output = tool.run(ctx)?;
