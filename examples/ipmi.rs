@@ -34,7 +34,8 @@ use std::io::Write;
 
 use maaspd::serde_json::{Value, json};
 use maaspd::tool::{Tool, ToolOutput};
-use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret};
+use maaspd::types::MacAddress;
+use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret, bail, err};
 
 /// IPMI
 ///
@@ -223,7 +224,7 @@ enum WorkaroundFlag {
 
 /// How `power_off` switches the machine off.
 #[maaspd::parameters]
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default)]
 #[serde(rename_all = "lowercase")]
 enum PowerOffMode {
     /// Soft power off
@@ -393,26 +394,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// The power changes ipmipower makes, and the options that make them.
-#[derive(Clone, Copy)]
-enum Change {
-    On,
-    Off,
-    SoftOff,
-    Query,
-}
-
-impl Change {
-    fn options(self) -> &'static [&'static str] {
-        match self {
-            Change::On => &["--cycle", "--on-if-off"],
-            Change::Off => &["--off"],
-            Change::SoftOff => &["--soft"],
-            Change::Query => &["--stat"],
-        }
-    }
-}
-
 #[maaspd::power_driver(
     name = "ipmi",
     description = "IPMI",
@@ -423,19 +404,21 @@ impl Ipmi {
         if let Some(timeout) = settings.session_timeout
             && timeout < MIN_SESSION_TIMEOUT
         {
-            return Err(Error::settings(format!(
+            bail!(
+                settings,
                 "driverParameters.session_timeout: {timeout} ms is too short; give at least \
                  {MIN_SESSION_TIMEOUT} ms, or leave it unset for FreeIPMI's default (20 s)"
-            )));
+            );
         }
         let host = if is_set(&settings.power_address) {
             settings.power_address.clone()
         } else if is_set(&settings.mac_address) {
             ip_from_arp_table(&settings.mac_address)?
         } else {
-            return Err(Error::settings(
-                "driverParameters.power_address: empty, and no mac_address to find the BMC by",
-            ));
+            bail!(
+                settings,
+                "driverParameters.power_address: empty, and no mac_address to find the BMC by"
+            );
         };
         Ok(Ipmi { settings, host })
     }
@@ -443,24 +426,23 @@ impl Ipmi {
     fn power_on(&self, ctx: &Context) -> Result<()> {
         self.with_k_g_fallback(|use_k_g| {
             self.set_next_boot_to_pxe(ctx, use_k_g)?;
-            self.ipmipower(ctx, use_k_g, Change::On).map(drop)
+            self.ipmipower(ctx, use_k_g, &["--cycle", "--on-if-off"], &["ok"])
+                .map(drop)
         })
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        let change = if self.settings.power_off_mode == PowerOffMode::Soft {
-            Change::SoftOff
-        } else {
-            Change::Off
+        let option = match self.settings.power_off_mode {
+            PowerOffMode::Soft => "--soft",
+            PowerOffMode::Hard => "--off",
         };
-        self.with_k_g_fallback(|use_k_g| self.ipmipower(ctx, use_k_g, change).map(drop))
+        self.with_k_g_fallback(|use_k_g| self.ipmipower(ctx, use_k_g, &[option], &["ok"]).map(drop))
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         self.with_k_g_fallback(|use_k_g| {
-            // A query that succeeds always has a state: `Unknown` is never reached.
-            self.ipmipower(ctx, use_k_g, Change::Query)
-                .map(|state| state.unwrap_or(PowerState::Unknown))
+            let state = self.ipmipower(ctx, use_k_g, &["--stat"], &["on", "off"])?;
+            Ok(PowerState::from(state == "on"))
         })
     }
 
@@ -468,19 +450,17 @@ impl Ipmi {
     /// it, as MAAS does.
     fn with_k_g_fallback<T>(&self, attempt: impl Fn(bool) -> Result<T, Failure>) -> Result<T> {
         let use_k_g = is_set(self.settings.k_g.expose());
-        match attempt(use_k_g) {
-            Ok(value) => Ok(value),
+        let result = match attempt(use_k_g) {
             Err(Failure::KgRejected(_)) if use_k_g => {
                 eprintln!(
                     "warning: the BMC at {} rejected the K_g key; trying again without it",
                     self.host
                 );
-                attempt(false).map_err(|failure| match failure {
-                    Failure::KgRejected(error) | Failure::Other(error) => error,
-                })
+                attempt(false)
             }
-            Err(Failure::KgRejected(error) | Failure::Other(error)) => Err(error),
-        }
+            result => result,
+        };
+        result.map_err(|(Failure::KgRejected(error) | Failure::Other(error))| error)
     }
 
     /// The arguments ipmipower and ipmi-chassis-config share, in MAAS's order.
@@ -533,104 +513,96 @@ impl Ipmi {
         file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
             .or_fatal("could not write ipmi-chassis-config's input file")?;
         let options = [
-            "--commit".as_ref(),
+            OsStr::new("--commit"),
             "--filename".as_ref(),
-            file.path().as_os_str(),
+            file.path().as_ref(),
         ];
         let output = self.run(ctx, "ipmi-chassis-config", use_k_g, options)?;
         let what = "ipmi-chassis-config --commit";
-        for &(text, code, meaning) in FREEIPMI_ERRORS {
-            if code == ErrorCode::Auth && output.stderr.contains(text) {
-                return Err(self.failure(what, text, code, meaning));
-            }
-        }
-        if output.status != Some(0) {
+        self.check_freeipmi_errors(what, &output.stderr, &[ErrorCode::Auth])?;
+        if !output.success() {
             eprintln!(
                 "warning: {what} on {} could not set the next boot to PXE ({}): {}; powering on anyway",
                 self.host,
-                exit_status(output.status),
-                self.quote(&output.stderr, &output.stdout),
+                exit_status(&output),
+                quote(&output.stderr, &output.stdout),
             );
         }
         Ok(())
     }
 
-    /// Runs ipmipower for `change` and reads its answer: the state for a query, `None`
-    /// for a power change that succeeded.
+    /// Runs ipmipower with `options` and returns its answer, which must be one of
+    /// `answers`.
     fn ipmipower(
         &self,
         ctx: &Context,
         use_k_g: bool,
-        change: Change,
-    ) -> Result<Option<PowerState>, Failure> {
-        let output = self.run(ctx, "ipmipower", use_k_g, change.options())?;
-        let what = format!("ipmipower {}", change.options().join(" "));
+        options: &[&str],
+        answers: &[&'static str],
+    ) -> Result<&'static str, Failure> {
+        let output = self.run(ctx, "ipmipower", use_k_g, options)?;
+        let what = format!("ipmipower {}", options.join(" "));
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
-        for &(text, code, meaning) in FREEIPMI_ERRORS {
-            if output.stdout.contains(text) {
-                return Err(self.failure(&what, text, code, meaning));
-            }
+        self.check_freeipmi_errors(&what, &output.stdout, &ErrorCode::ALL)?;
+        let host = &self.host;
+        if let Some((text, meaning)) = REFUSED_SETTINGS
+            .iter()
+            .find(|(text, _)| output.stderr.contains(text))
+        {
+            let error = err!(
+                settings,
+                "{what} on {host}: {meaning} (ipmipower: `{text}`)"
+            );
+            return Err(error.into());
         }
-        for &(text, meaning) in REFUSED_SETTINGS {
-            if output.stderr.contains(text) {
-                return Err(Error::settings(format!(
-                    "{what} on {}: {meaning} (ipmipower: `{text}`)",
-                    self.host
-                ))
-                .into());
-            }
-        }
-        if output.status != Some(0) {
-            return Err(Error::action(format!(
-                "{what} on {} failed ({}): {}",
-                self.host,
-                exit_status(output.status),
-                self.quote(&output.stdout, &output.stderr),
-            ))
-            .into());
+        let quoted = quote(&output.stdout, &output.stderr);
+        if !output.success() {
+            let status = exit_status(&output);
+            return Err(err!(action, "{what} on {host} failed ({status}): {quoted}").into());
         }
         let answer = output
             .stdout
             .lines()
             .find_map(|line| line.rsplit_once(": "))
             .map(|(_, answer)| answer.trim());
-        match (change, answer) {
-            (Change::Query, Some("on")) => Ok(Some(PowerState::On)),
-            (Change::Query, Some("off")) => Ok(Some(PowerState::Off)),
-            (Change::On | Change::Off | Change::SoftOff, Some("ok")) => Ok(None),
-            (_, answer) => {
-                let expected = match change {
-                    Change::Query => "`on` or `off`",
-                    _ => "`ok`",
-                };
-                let answered = match answer {
-                    Some(answer) => format!("the BMC answered `{}`", self.redact(answer)),
-                    None => format!("no answer ({})", self.quote(&output.stdout, &output.stderr)),
-                };
-                Err(Error::action(format!(
-                    "{what} on {}: {answered}, expected {expected}",
-                    self.host
-                ))
-                .into())
-            }
+        if let Some(&known) = answers.iter().find(|&&known| answer == Some(known)) {
+            return Ok(known);
         }
+        let answered = match answer {
+            Some(answer) => format!("the BMC answered `{answer}`"),
+            None => format!("no answer ({quoted})"),
+        };
+        let expected: Vec<String> = answers.iter().map(|answer| format!("`{answer}`")).collect();
+        let expected = expected.join(" or ");
+        Err(err!(action, "{what} on {host}: {answered}, expected {expected}").into())
     }
 
-    fn failure(&self, what: &str, text: &str, code: ErrorCode, meaning: &str) -> Failure {
-        let error = Error::new(
-            code,
-            format!("{what} on {}: {meaning} (FreeIPMI: `{text}`)", self.host),
-        );
-        if text == K_G_INVALID {
+    /// The error for the first of MAAS's FreeIPMI failures, of one of `codes`, found in
+    /// a tool's `output`.
+    fn check_freeipmi_errors(
+        &self,
+        what: &str,
+        output: &str,
+        codes: &[ErrorCode],
+    ) -> Result<(), Failure> {
+        let found = FREEIPMI_ERRORS
+            .iter()
+            .find(|(text, code, _)| codes.contains(code) && output.contains(text));
+        let Some(&(text, code, meaning)) = found else {
+            return Ok(());
+        };
+        let message = format!("{what} on {}: {meaning} (FreeIPMI: `{text}`)", self.host);
+        let error = Error::new(code, message);
+        Err(if text == K_G_INVALID {
             Failure::KgRejected(error)
         } else {
             Failure::Other(error)
-        }
+        })
     }
 
     /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline, with
     /// the common arguments and `options`; the password (and the K_g key, with `-K`)
-    /// answer its prompts.
+    /// answer its prompts, and are blotted out of its output.
     fn run(
         &self,
         ctx: &Context,
@@ -647,101 +619,74 @@ impl Ipmi {
             tool = tool.secret_stdin(&self.settings.k_g);
         }
         let mut output = tool.run(ctx)?;
-        output.stderr = without_prompts(&output.stderr).to_owned();
+        // FreeIPMI prints its prompts for the password and the K_g key on stderr, before
+        // it reads them.
+        for prompt in ["Password: ", "K_g: "] {
+            if let Some(rest) = output.stderr.strip_prefix(prompt) {
+                output.stderr = rest.to_owned();
+            }
+        }
         Ok(output)
-    }
-
-    /// A tool's output for a message: the first non-empty of `first` and `second`, on
-    /// one line, shortened, with the password and the K_g key blotted out.
-    fn quote(&self, first: &str, second: &str) -> String {
-        let text = [first, second]
-            .into_iter()
-            .map(str::trim)
-            .find(|text| !text.is_empty());
-        let Some(text) = text else {
-            return "no output".to_owned();
-        };
-        let one_line = text.lines().map(str::trim).collect::<Vec<_>>().join("; ");
-        let mut quoted = self.redact(&one_line);
-        if quoted.len() > MAX_QUOTED {
-            let mut end = MAX_QUOTED;
-            while !quoted.is_char_boundary(end) {
-                end -= 1;
-            }
-            quoted.truncate(end);
-            quoted.push_str("...");
-        }
-        format!("`{quoted}`")
-    }
-
-    /// `text` without the password or the K_g key, should a tool ever print them.
-    fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in [&self.settings.power_pass, &self.settings.k_g] {
-            if !secret.is_empty() {
-                text = text.replace(secret.expose(), "[redacted]");
-            }
-        }
-        text
     }
 }
 
-fn exit_status(status: Option<i32>) -> String {
-    match status {
+/// How a tool ended, for a message.
+fn exit_status(output: &ToolOutput) -> String {
+    match output.status {
         Some(code) => format!("exit status {code}"),
         None => "killed by a signal".to_owned(),
     }
 }
 
+/// A tool's output for a message: the first non-empty of `first` and `second`, on one
+/// line, shortened (its secrets were blotted out when it was read).
+fn quote(first: &str, second: &str) -> String {
+    let Some(text) = [first, second]
+        .map(str::trim)
+        .into_iter()
+        .find(|text| !text.is_empty())
+    else {
+        return "no output".to_owned();
+    };
+    let one_line = text.lines().map(str::trim).collect::<Vec<_>>().join("; ");
+    let shortened: String = one_line.chars().take(MAX_QUOTED).collect();
+    let cut = if shortened.len() < one_line.len() {
+        "..."
+    } else {
+        ""
+    };
+    format!("`{shortened}{cut}`")
+}
+
 /// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC (MAAS
 /// reads `arp -n`; /proc/net/arp holds the same table).
 fn ip_from_arp_table(mac: &str) -> Result<String> {
-    let parts: Vec<&str> = mac.trim().split([':', '-']).collect();
-    if parts.len() != 6
-        || !parts
-            .iter()
-            .all(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        return Err(Error::settings(format!(
-            "driverParameters.mac_address: `{mac}` is not a MAC address like 52:54:00:12:34:56"
-        )));
-    }
-    let mac = parts.join(":").to_ascii_lowercase();
-    let table = std::fs::read_to_string("/proc/net/arp").map_err(|error| {
-        Error::conn(format!(
-            "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}: {error}"
-        ))
-    })?;
+    let mac: MacAddress = mac.parse().or_settings(format_args!(
+        "driverParameters.mac_address `{}`",
+        mac.trim()
+    ))?;
+    let table = std::fs::read_to_string("/proc/net/arp").or_conn(format_args!(
+        "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}"
+    ))?;
     // Columns: IP address, HW type, Flags, HW address, Mask, Device; flags 0x0 is an
-    // incomplete entry.
-    let mut addresses: Vec<&str> = table
+    // incomplete entry. MAAS takes the first of the sorted lines.
+    table
         .lines()
         .skip(1)
-        .filter_map(|line| {
-            let columns: Vec<&str> = line.split_whitespace().collect();
-            match columns[..] {
-                [ip, _, flags, hw, ..] if flags != "0x0" && hw.eq_ignore_ascii_case(&mac) => {
-                    Some(ip)
+        .filter_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [ip, _, flags, hw, ..] if flags != "0x0" && hw.parse() == Ok(mac) => {
+                    Some(ip.to_owned())
                 }
                 _ => None,
-            }
+            },
+        )
+        .min()
+        .ok_or_else(|| {
+            err!(
+                conn,
+                "power_address is empty and the power MAC {mac} is not in the ARP table \
+                 (/proc/net/arp): the BMC has not been seen on the network"
+            )
         })
-        .collect();
-    addresses.sort_unstable();
-    addresses.first().map(|ip| (*ip).to_owned()).ok_or_else(|| {
-        Error::conn(format!(
-            "power_address is empty and the power MAC {mac} is not in the ARP table \
-             (/proc/net/arp): the BMC has not been seen on the network"
-        ))
-    })
-}
-
-/// FreeIPMI's standard error without its prompts for the password and the K_g key,
-/// which it prints there before it reads them.
-fn without_prompts(stderr: &str) -> &str {
-    let mut rest = stderr;
-    for prompt in ["Password: ", "K_g: "] {
-        rest = rest.strip_prefix(prompt).unwrap_or(rest);
-    }
-    rest
 }
