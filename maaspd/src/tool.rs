@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::{Context, Error, Result, Secret};
 
+pub mod known;
+pub mod message;
+
 /// Output kept of each stream: a tool's answer fits; anything longer is cut, not held.
 const MAX_OUTPUT: usize = 64 * 1024;
 
