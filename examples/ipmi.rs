@@ -33,6 +33,8 @@ use std::ffi::OsStr;
 use std::io::Write;
 
 use maaspd::serde_json::{Value, json};
+use maaspd::tool::known::KnownFailure;
+use maaspd::tool::message::quote;
 use maaspd::tool::{Tool, ToolOutput};
 use maaspd::types::MacAddress;
 use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret, bail, err};
@@ -242,90 +244,49 @@ fn freeipmi_name(choice: Value) -> String {
 
 /// What FreeIPMI prints when it fails, and what that means: MAAS's table, in MAAS's
 /// order (the first text found in ipmipower's stdout decides).
-const FREEIPMI_ERRORS: &[(&str, ErrorCode, &str)] = &[
-    (
-        "username invalid",
-        ErrorCode::Auth,
-        "the BMC does not accept the user name",
-    ),
-    (
-        "password invalid",
-        ErrorCode::Auth,
-        "the BMC does not accept the password",
-    ),
-    (
+const FREEIPMI_ERRORS: &[KnownFailure] = &[
+    KnownFailure::auth("username invalid", "the BMC does not accept the user name"),
+    KnownFailure::auth("password invalid", "the BMC does not accept the password"),
+    KnownFailure::auth(
         "password verification timeout",
-        ErrorCode::Auth,
         "the BMC did not confirm the password (over IPMI 1.5 this is how a wrong password shows)",
     ),
-    (
-        K_G_INVALID,
-        ErrorCode::Auth,
-        "the BMC does not accept the K_g key",
-    ),
-    (
+    KnownFailure::auth(K_G_INVALID, "the BMC does not accept the K_g key"),
+    KnownFailure::auth(
         "privilege level insufficient",
-        ErrorCode::Auth,
         "the user's privilege level does not allow this action",
     ),
-    (
+    KnownFailure::auth(
         "privilege level cannot be obtained for this user",
-        ErrorCode::Auth,
         "the BMC refused the privilege level for this user (or the password is wrong)",
     ),
-    (
+    KnownFailure::settings(
         "authentication type unavailable for attempted privilege level",
-        ErrorCode::Settings,
         "the BMC offers no authentication type for this privilege level",
     ),
-    (
+    KnownFailure::settings(
         "cipher suite id unavailable",
-        ErrorCode::Settings,
         "the BMC does not offer this cipher suite: check cipher_suite_id",
     ),
-    (
+    KnownFailure::settings(
         "ipmi 2.0 unavailable",
-        ErrorCode::Settings,
         "the BMC does not speak IPMI 2.0: try power_driver LAN (IPMI 1.5)",
     ),
-    (
+    KnownFailure::conn(
         "connection timeout",
-        ErrorCode::Conn,
         "the BMC did not answer: check the address and the network",
     ),
-    (
-        "session timeout",
-        ErrorCode::Conn,
-        "the IPMI session timed out",
-    ),
-    (
+    KnownFailure::conn("session timeout", "the IPMI session timed out"),
+    KnownFailure::fatal(
         "internal IPMI error",
-        ErrorCode::Fatal,
         "FreeIPMI met an IPMI error it cannot handle: try the action by hand",
     ),
-    (
-        "device not found",
-        ErrorCode::Settings,
-        "no IPMI device was found",
-    ),
-    (
-        "driver timeout",
-        ErrorCode::Conn,
-        "the IPMI device did not answer in time",
-    ),
-    (
-        "message timeout",
-        ErrorCode::Conn,
-        "the IPMI device did not answer in time",
-    ),
-    (
-        "BMC busy",
-        ErrorCode::Conn,
-        "the BMC is busy: try again later",
-    ),
-    (
+    KnownFailure::settings("device not found", "no IPMI device was found"),
+    KnownFailure::conn("driver timeout", "the IPMI device did not answer in time"),
+    KnownFailure::conn("message timeout", "the IPMI device did not answer in time"),
+    KnownFailure::conn("BMC busy", "the BMC is busy: try again later"),
+    KnownFailure::settings(
         "could not find inband device",
-        ErrorCode::Settings,
         "no in-band IPMI device was found",
     ),
 ];
@@ -334,28 +295,25 @@ const K_G_INVALID: &str = "k_g invalid";
 
 /// maaspd's addition: what ipmipower prints on stderr when it refuses its arguments
 /// before sending anything (MAAS reports these as a generic failure).
-const REFUSED_SETTINGS: &[(&str, &str)] = &[
-    ("username too long", "power_user is too long for IPMI"),
-    (
+const REFUSED_SETTINGS: &[KnownFailure] = &[
+    KnownFailure::settings("username too long", "power_user is too long for IPMI"),
+    KnownFailure::settings(
         "password too long",
         "power_pass is too long for IPMI (16 bytes for IPMI 1.5, 20 for 2.0)",
     ),
-    (
+    KnownFailure::settings(
         "k_g too long",
         "k_g is too long (20 bytes, or 0x and 40 hex digits)",
     ),
-    (
+    KnownFailure::settings(
         "k_g input formatted incorrectly",
         "k_g is not a valid K_g key (20 bytes, or 0x and 40 hex digits)",
     ),
-    (
+    KnownFailure::settings(
         "requires atleast operator privilege",
         "privilege_level USER cannot change the power state: use OPERATOR or ADMIN",
     ),
 ];
-
-/// The longest piece of a tool's output quoted in a message.
-const MAX_QUOTED: usize = 400;
 
 /// The chassis boot flags MAAS sets before each power-on: boot from the network once.
 fn boot_flags(boot_type: BootType) -> String {
@@ -519,13 +477,18 @@ impl Ipmi {
         ];
         let output = self.run(ctx, "ipmi-chassis-config", use_k_g, options)?;
         let what = "ipmi-chassis-config --commit";
-        self.check_freeipmi_errors(what, &output.stderr, &[ErrorCode::Auth])?;
+        let auth = FREEIPMI_ERRORS
+            .iter()
+            .filter(|known| known.code == ErrorCode::Auth);
+        if let Some(known) = KnownFailure::find(auth, &output.stderr) {
+            return Err(self.failure(what, known));
+        }
         if !output.success() {
             eprintln!(
                 "warning: {what} on {} could not set the next boot to PXE ({}): {}; powering on anyway",
                 self.host,
-                exit_status(&output),
-                quote(&output.stderr, &output.stdout),
+                output.ending(),
+                quote(&[&output.stderr, &output.stdout]),
             );
         }
         Ok(())
@@ -543,22 +506,15 @@ impl Ipmi {
         let output = self.run(ctx, "ipmipower", use_k_g, options)?;
         let what = format!("ipmipower {}", options.join(" "));
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
-        self.check_freeipmi_errors(&what, &output.stdout, &ErrorCode::ALL)?;
-        let host = &self.host;
-        if let Some((text, meaning)) = REFUSED_SETTINGS
-            .iter()
-            .find(|(text, _)| output.stderr.contains(text))
-        {
-            let error = err!(
-                settings,
-                "{what} on {host}: {meaning} (ipmipower: `{text}`)"
-            );
-            return Err(error.into());
+        let known = KnownFailure::find(FREEIPMI_ERRORS, &output.stdout)
+            .or_else(|| KnownFailure::find(REFUSED_SETTINGS, &output.stderr));
+        if let Some(known) = known {
+            return Err(self.failure(&what, known));
         }
-        let quoted = quote(&output.stdout, &output.stderr);
+        let (host, quoted) = (&self.host, quote(&[&output.stdout, &output.stderr]));
         if !output.success() {
-            let status = exit_status(&output);
-            return Err(err!(action, "{what} on {host} failed ({status}): {quoted}").into());
+            let ending = output.ending();
+            return Err(err!(action, "{what} on {host} failed ({ending}): {quoted}").into());
         }
         let answer = output
             .stdout
@@ -577,27 +533,14 @@ impl Ipmi {
         Err(err!(action, "{what} on {host}: {answered}, expected {expected}").into())
     }
 
-    /// The error for the first of MAAS's FreeIPMI failures, of one of `codes`, found in
-    /// a tool's `output`.
-    fn check_freeipmi_errors(
-        &self,
-        what: &str,
-        output: &str,
-        codes: &[ErrorCode],
-    ) -> Result<(), Failure> {
-        let found = FREEIPMI_ERRORS
-            .iter()
-            .find(|(text, code, _)| codes.contains(code) && output.contains(text));
-        let Some(&(text, code, meaning)) = found else {
-            return Ok(());
-        };
-        let message = format!("{what} on {}: {meaning} (FreeIPMI: `{text}`)", self.host);
-        let error = Error::new(code, message);
-        Err(if text == K_G_INVALID {
+    /// The error for a failure FreeIPMI reported.
+    fn failure(&self, what: &str, known: &KnownFailure) -> Failure {
+        let error = known.error(format_args!("{what} on {}", self.host), "FreeIPMI");
+        if known.text == K_G_INVALID {
             Failure::KgRejected(error)
         } else {
             Failure::Other(error)
-        })
+        }
     }
 
     /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline, with
@@ -628,34 +571,6 @@ impl Ipmi {
         }
         Ok(output)
     }
-}
-
-/// How a tool ended, for a message.
-fn exit_status(output: &ToolOutput) -> String {
-    match output.status {
-        Some(code) => format!("exit status {code}"),
-        None => "killed by a signal".to_owned(),
-    }
-}
-
-/// A tool's output for a message: the first non-empty of `first` and `second`, on one
-/// line, shortened (its secrets were blotted out when it was read).
-fn quote(first: &str, second: &str) -> String {
-    let Some(text) = [first, second]
-        .map(str::trim)
-        .into_iter()
-        .find(|text| !text.is_empty())
-    else {
-        return "no output".to_owned();
-    };
-    let one_line = text.lines().map(str::trim).collect::<Vec<_>>().join("; ");
-    let shortened: String = one_line.chars().take(MAX_QUOTED).collect();
-    let cut = if shortened.len() < one_line.len() {
-        "..."
-    } else {
-        ""
-    };
-    format!("`{shortened}{cut}`")
 }
 
 /// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC (MAAS
