@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::{Context, Error, Result, Secret};
 
+pub mod arp;
 pub mod known;
 pub mod message;
 
