@@ -33,6 +33,7 @@ use std::ffi::OsStr;
 use std::io::Write;
 
 use maaspd::serde_json::{Value, json};
+use maaspd::tool::arp;
 use maaspd::tool::known::KnownFailure;
 use maaspd::tool::message::quote;
 use maaspd::tool::{Tool, ToolOutput};
@@ -463,10 +464,7 @@ impl Ipmi {
     fn set_next_boot_to_pxe(&self, ctx: &Context, use_k_g: bool) -> Result<(), Failure> {
         // ipmi-chassis-config's input, in a file of its own (created exclusively, mode
         // 0600), removed on drop.
-        let mut file = tempfile::Builder::new()
-            .prefix("maaspd-ipmi-boot-")
-            .suffix(".conf")
-            .tempfile()
+        let mut file = tempfile::NamedTempFile::with_prefix("maaspd-ipmi-boot-")
             .or_fatal("could not create ipmi-chassis-config's input file")?;
         file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
             .or_fatal("could not write ipmi-chassis-config's input file")?;
@@ -573,35 +571,20 @@ impl Ipmi {
     }
 }
 
-/// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC (MAAS
-/// reads `arp -n`; /proc/net/arp holds the same table).
+/// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC.
 fn ip_from_arp_table(mac: &str) -> Result<String> {
     let mac: MacAddress = mac.parse().or_settings(format_args!(
         "driverParameters.mac_address `{}`",
         mac.trim()
     ))?;
-    let table = std::fs::read_to_string("/proc/net/arp").or_conn(format_args!(
+    let ip = arp::ip_of(mac).or_conn(format_args!(
         "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}"
     ))?;
-    // Columns: IP address, HW type, Flags, HW address, Mask, Device; flags 0x0 is an
-    // incomplete entry. MAAS takes the first of the sorted lines.
-    table
-        .lines()
-        .skip(1)
-        .filter_map(
-            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
-                [ip, _, flags, hw, ..] if flags != "0x0" && hw.parse() == Ok(mac) => {
-                    Some(ip.to_owned())
-                }
-                _ => None,
-            },
+    ip.ok_or_else(|| {
+        err!(
+            conn,
+            "power_address is empty and the power MAC {mac} is not in the ARP table \
+             (/proc/net/arp): the BMC has not been seen on the network"
         )
-        .min()
-        .ok_or_else(|| {
-            err!(
-                conn,
-                "power_address is empty and the power MAC {mac} is not in the ARP table \
-                 (/proc/net/arp): the BMC has not been seen on the network"
-            )
-        })
+    })
 }
