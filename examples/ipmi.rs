@@ -29,14 +29,13 @@
 //!        "power_pass": "..."}}' | cargo run --example ipmi -- power_query
 //! ```
 
-use std::ffi::OsStr;
 use std::io::Write;
 
 use maaspd::serde_json::{Value, json};
+use maaspd::tool::Tool;
 use maaspd::tool::arp;
 use maaspd::tool::known::KnownFailure;
 use maaspd::tool::message::quote;
-use maaspd::tool::{Tool, ToolOutput};
 use maaspd::types::MacAddress;
 use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret, bail, err};
 
@@ -468,12 +467,11 @@ impl Ipmi {
             .or_fatal("could not create ipmi-chassis-config's input file")?;
         file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
             .or_fatal("could not write ipmi-chassis-config's input file")?;
-        let options = [
-            OsStr::new("--commit"),
-            "--filename".as_ref(),
-            file.path().as_ref(),
-        ];
-        let output = self.run(ctx, "ipmi-chassis-config", use_k_g, options)?;
+        let tool = self.freeipmi("ipmi-chassis-config", use_k_g);
+        let output = tool
+            .args(["--commit", "--filename"])
+            .arg(file.path())
+            .run(ctx)?;
         let what = "ipmi-chassis-config --commit";
         let auth = FREEIPMI_ERRORS
             .iter()
@@ -486,7 +484,7 @@ impl Ipmi {
                 "warning: {what} on {} could not set the next boot to PXE ({}): {}; powering on anyway",
                 self.host,
                 output.ending(),
-                quote(&[&output.stderr, &output.stdout]),
+                quote(&[without_prompts(&output.stderr), &output.stdout]),
             );
         }
         Ok(())
@@ -501,7 +499,7 @@ impl Ipmi {
         options: &[&str],
         answers: &[&'static str],
     ) -> Result<&'static str, Failure> {
-        let output = self.run(ctx, "ipmipower", use_k_g, options)?;
+        let output = self.freeipmi("ipmipower", use_k_g).args(options).run(ctx)?;
         let what = format!("ipmipower {}", options.join(" "));
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
         let known = KnownFailure::find(FREEIPMI_ERRORS, &output.stdout)
@@ -509,7 +507,10 @@ impl Ipmi {
         if let Some(known) = known {
             return Err(self.failure(&what, known));
         }
-        let (host, quoted) = (&self.host, quote(&[&output.stdout, &output.stderr]));
+        let (host, quoted) = (
+            &self.host,
+            quote(&[&output.stdout, without_prompts(&output.stderr)]),
+        );
         if !output.success() {
             let ending = output.ending();
             return Err(err!(action, "{what} on {host} failed ({ending}): {quoted}").into());
@@ -526,9 +527,12 @@ impl Ipmi {
             Some(answer) => format!("the BMC answered `{answer}`"),
             None => format!("no answer ({quoted})"),
         };
-        let expected: Vec<String> = answers.iter().map(|answer| format!("`{answer}`")).collect();
-        let expected = expected.join(" or ");
-        Err(err!(action, "{what} on {host}: {answered}, expected {expected}").into())
+        let expected = answers.join("` or `");
+        Err(err!(
+            action,
+            "{what} on {host}: {answered}, expected `{expected}`"
+        )
+        .into())
     }
 
     /// The error for a failure FreeIPMI reported.
@@ -541,34 +545,28 @@ impl Ipmi {
         }
     }
 
-    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline, with
-    /// the common arguments and `options`; the password (and the K_g key, with `-K`)
-    /// answer its prompts, and are blotted out of its output.
-    fn run(
-        &self,
-        ctx: &Context,
-        tool: &str,
-        use_k_g: bool,
-        options: impl IntoIterator<Item = impl AsRef<OsStr>>,
-    ) -> Result<ToolOutput> {
-        let mut tool = Tool::new(tool, "freeipmi-tools")
+    /// A FreeIPMI tool found in PATH, as MAAS runs it, with the common arguments; the
+    /// password (and the K_g key, with `-K`) answer its prompts and are blotted out of
+    /// its output.
+    fn freeipmi(&self, tool: &str, use_k_g: bool) -> Tool {
+        let k_g = &self.settings.k_g;
+        let tool = Tool::new(tool, "freeipmi-tools")
             .args(self.common_args(use_k_g))
-            .args(options)
             .secret_stdin(&self.settings.power_pass)
-            .redact(&self.settings.k_g);
+            .redact(k_g);
         if use_k_g {
-            tool = tool.secret_stdin(&self.settings.k_g);
+            tool.secret_stdin(k_g)
+        } else {
+            tool
         }
-        let mut output = tool.run(ctx)?;
-        // FreeIPMI prints its prompts for the password and the K_g key on stderr, before
-        // it reads them.
-        for prompt in ["Password: ", "K_g: "] {
-            if let Some(rest) = output.stderr.strip_prefix(prompt) {
-                output.stderr = rest.to_owned();
-            }
-        }
-        Ok(output)
     }
+}
+
+/// FreeIPMI's standard error without its prompts for the password and the K_g key,
+/// which it prints there before it reads them.
+fn without_prompts(stderr: &str) -> &str {
+    let stderr = stderr.strip_prefix("Password: ").unwrap_or(stderr);
+    stderr.strip_prefix("K_g: ").unwrap_or(stderr)
 }
 
 /// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC.
