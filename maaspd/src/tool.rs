@@ -13,6 +13,7 @@ use crate::{Context, Error, Result, Secret};
 pub mod arp;
 pub mod known;
 pub mod message;
+pub mod option;
 
 /// Output kept of each stream: a tool's answer fits; anything longer is cut, not held.
 const MAX_OUTPUT: usize = 64 * 1024;
