@@ -236,10 +236,13 @@ enum PowerOffMode {
     Hard,
 }
 
-/// A choice's FreeIPMI name, which is its value in MAAS (`json!(choice)`); empty for
+/// A choice's FreeIPMI name, which is its value in MAAS (`json!(choice)`); `None` for
 /// MAAS's empty choices (FreeIPMI's default cipher suite, no workaround flag).
-fn freeipmi_name(choice: Value) -> String {
-    choice.as_str().unwrap_or_default().to_owned()
+fn freeipmi_name(choice: Value) -> Option<String> {
+    choice
+        .as_str()
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
 }
 
 /// What FreeIPMI prints when it fails, and what that means: MAAS's table, in MAAS's
@@ -421,41 +424,6 @@ impl Ipmi {
         result.map_err(|(Failure::KgRejected(error) | Failure::Other(error))| error)
     }
 
-    /// The arguments ipmipower and ipmi-chassis-config share, in MAAS's order.
-    fn common_args(&self, use_k_g: bool) -> Vec<String> {
-        let settings = &self.settings;
-        // `flag value`, or nothing when the value is blank, as MAAS leaves it out.
-        let option = |flag: &str, value: String| {
-            is_set(&value)
-                .then(|| [flag.to_owned(), value])
-                .into_iter()
-                .flatten()
-        };
-        let flags: Vec<String> = settings
-            .workaround_flags
-            .iter()
-            .map(|&flag| freeipmi_name(json!(flag)))
-            .filter(|flag| !flag.is_empty())
-            .collect();
-        let timeout = settings.session_timeout.map(|timeout| timeout.to_string());
-        option("-W", flags.join(","))
-            .chain(option(
-                "--driver-type",
-                freeipmi_name(json!(settings.power_driver)),
-            ))
-            .chain(option("-h", self.host.clone()))
-            .chain(option("-u", settings.power_user.clone()))
-            // The password always, even empty, as MAAS gives it; and the K_g key: both at
-            // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them
-            // on the command line (`-p`, `-k`), which any local user reads in /proc.
-            .chain(["-P".to_owned()])
-            .chain(use_k_g.then(|| "-K".to_owned()))
-            .chain(option("-I", freeipmi_name(json!(settings.cipher_suite_id))))
-            .chain(option("-l", freeipmi_name(json!(settings.privilege_level))))
-            .chain(option("--session-timeout", timeout.unwrap_or_default()))
-            .collect()
-    }
-
     /// Makes the machine boot from the network next, as MAAS does before each power-on.
     /// Only a refusal of the credentials stops the power-on: some BMCs time out on boot
     /// flags yet switch the power fine (MAAS bug 1516065), so any other failure is a
@@ -545,14 +513,33 @@ impl Ipmi {
         }
     }
 
-    /// A FreeIPMI tool found in PATH, as MAAS runs it, with the common arguments; the
-    /// password (and the K_g key, with `-K`) answer its prompts and are blotted out of
-    /// its output.
+    /// A FreeIPMI tool found in PATH, as MAAS runs it, with the arguments ipmipower and
+    /// ipmi-chassis-config share, in MAAS's order; the password (and the K_g key, with
+    /// `-K`) answer its prompts and are blotted out of its output.
     fn freeipmi(&self, tool: &str, use_k_g: bool) -> Tool {
-        let k_g = &self.settings.k_g;
+        let settings = &self.settings;
+        let flags: Vec<String> = settings
+            .workaround_flags
+            .iter()
+            .filter_map(|flag| freeipmi_name(json!(flag)))
+            .collect();
+        let user = &settings.power_user;
+        let timeout = settings.session_timeout.map(|timeout| timeout.to_string());
+        let k_g = &settings.k_g;
         let tool = Tool::new(tool, "freeipmi-tools")
-            .args(self.common_args(use_k_g))
-            .secret_stdin(&self.settings.power_pass)
+            .option("-W", (!flags.is_empty()).then(|| flags.join(",")))
+            .option("--driver-type", freeipmi_name(json!(settings.power_driver)))
+            .args(["-h", &self.host])
+            .option("-u", is_set(user).then_some(user))
+            // The password always, even empty, as MAAS gives it; and the K_g key: both at
+            // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them
+            // on the command line (`-p`, `-k`), which any local user reads in /proc.
+            .arg("-P")
+            .args(use_k_g.then_some("-K"))
+            .option("-I", freeipmi_name(json!(settings.cipher_suite_id)))
+            .option("-l", freeipmi_name(json!(settings.privilege_level)))
+            .option("--session-timeout", timeout)
+            .secret_stdin(&settings.power_pass)
             .redact(k_g);
         if use_k_g {
             tool.secret_stdin(k_g)
@@ -565,8 +552,9 @@ impl Ipmi {
 /// FreeIPMI's standard error without its prompts for the password and the K_g key,
 /// which it prints there before it reads them.
 fn without_prompts(stderr: &str) -> &str {
-    let stderr = stderr.strip_prefix("Password: ").unwrap_or(stderr);
-    stderr.strip_prefix("K_g: ").unwrap_or(stderr)
+    stderr
+        .trim_start_matches("Password: ")
+        .trim_start_matches("K_g: ")
 }
 
 /// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC.
