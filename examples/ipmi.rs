@@ -32,10 +32,7 @@
 use std::io::Write;
 
 use maaspd::serde_json::{Value, json};
-use maaspd::tool::Tool;
-use maaspd::tool::arp;
-use maaspd::tool::known::KnownFailure;
-use maaspd::tool::message::quote;
+use maaspd::tool::{Tool, arp, known::KnownFailure, message::quote};
 use maaspd::types::MacAddress;
 use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret, bail, err};
 
@@ -192,7 +189,6 @@ enum PrivilegeLevel {
 
 /// A FreeIPMI workaround flag.
 #[maaspd::parameters]
-#[derive(Clone, Copy)]
 #[serde(rename_all = "lowercase")]
 enum WorkaroundFlag {
     /// Opensesspriv
@@ -475,10 +471,8 @@ impl Ipmi {
         if let Some(known) = known {
             return Err(self.failure(&what, known));
         }
-        let (host, quoted) = (
-            &self.host,
-            quote(&[&output.stdout, without_prompts(&output.stderr)]),
-        );
+        let host = &self.host;
+        let quoted = quote(&[&output.stdout, without_prompts(&output.stderr)]);
         if !output.success() {
             let ending = output.ending();
             return Err(err!(action, "{what} on {host} failed ({ending}): {quoted}").into());
@@ -496,11 +490,8 @@ impl Ipmi {
             None => format!("no answer ({quoted})"),
         };
         let expected = answers.join("` or `");
-        Err(err!(
-            action,
-            "{what} on {host}: {answered}, expected `{expected}`"
-        )
-        .into())
+        let message = format!("{what} on {host}: {answered}, expected `{expected}`");
+        Err(Error::action(message).into())
     }
 
     /// The error for a failure FreeIPMI reported.
