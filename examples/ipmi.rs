@@ -235,10 +235,7 @@ enum PowerOffMode {
 /// A choice's FreeIPMI name, which is its value in MAAS (`json!(choice)`); `None` for
 /// MAAS's empty choices (FreeIPMI's default cipher suite, no workaround flag).
 fn freeipmi_name(choice: Value) -> Option<String> {
-    choice
-        .as_str()
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
+    Some(choice.as_str()?.to_owned()).filter(|name| !name.is_empty())
 }
 
 /// What FreeIPMI prints when it fails, and what that means: MAAS's table, in MAAS's
@@ -432,17 +429,13 @@ impl Ipmi {
         file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
             .or_fatal("could not write ipmi-chassis-config's input file")?;
         let tool = self.freeipmi("ipmi-chassis-config", use_k_g);
-        let output = tool
-            .args(["--commit", "--filename"])
-            .arg(file.path())
-            .run(ctx)?;
+        let options = ["--commit", "--filename"];
+        let output = tool.args(options).arg(file.path()).run(ctx)?;
         let what = "ipmi-chassis-config --commit";
         let auth = FREEIPMI_ERRORS
             .iter()
             .filter(|known| known.code == ErrorCode::Auth);
-        if let Some(known) = KnownFailure::find(auth, &output.stderr) {
-            return Err(self.failure(what, known));
-        }
+        self.check(what, KnownFailure::find(auth, &output.stderr))?;
         if !output.success() {
             eprintln!(
                 "warning: {what} on {} could not set the next boot to PXE ({}): {}; powering on anyway",
@@ -468,9 +461,7 @@ impl Ipmi {
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
         let known = KnownFailure::find(FREEIPMI_ERRORS, &output.stdout)
             .or_else(|| KnownFailure::find(REFUSED_SETTINGS, &output.stderr));
-        if let Some(known) = known {
-            return Err(self.failure(&what, known));
-        }
+        self.check(&what, known)?;
         let host = &self.host;
         let quoted = quote(&[&output.stdout, without_prompts(&output.stderr)]);
         if !output.success() {
@@ -494,14 +485,15 @@ impl Ipmi {
         Err(Error::action(message).into())
     }
 
-    /// The error for a failure FreeIPMI reported.
-    fn failure(&self, what: &str, known: &KnownFailure) -> Failure {
+    /// Fails with the error for the failure FreeIPMI reported doing `what`, if any.
+    fn check(&self, what: &str, known: Option<&KnownFailure>) -> Result<(), Failure> {
+        let Some(known) = known else { return Ok(()) };
         let error = known.error(format_args!("{what} on {}", self.host), "FreeIPMI");
-        if known.text == K_G_INVALID {
+        Err(if known.text == K_G_INVALID {
             Failure::KgRejected(error)
         } else {
             Failure::Other(error)
-        }
+        })
     }
 
     /// A FreeIPMI tool found in PATH, as MAAS runs it, with the arguments ipmipower and
