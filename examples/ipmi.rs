@@ -471,8 +471,7 @@ impl Ipmi {
         let answer = output
             .stdout
             .lines()
-            .find_map(|line| line.rsplit_once(": "))
-            .map(|(_, answer)| answer.trim());
+            .find_map(|line| Some(line.rsplit_once(": ")?.1.trim()));
         if let Some(&known) = answers.iter().find(|&&known| answer == Some(known)) {
             return Ok(known);
         }
@@ -535,9 +534,8 @@ impl Ipmi {
 /// FreeIPMI's standard error without its prompts for the password and the K_g key,
 /// which it prints there before it reads them.
 fn without_prompts(stderr: &str) -> &str {
-    stderr
-        .trim_start_matches("Password: ")
-        .trim_start_matches("K_g: ")
+    let after_password = stderr.trim_start_matches("Password: ");
+    after_password.trim_start_matches("K_g: ")
 }
 
 /// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC.
@@ -549,11 +547,8 @@ fn ip_from_arp_table(mac: &str) -> Result<String> {
     let ip = arp::ip_of(mac).or_conn(format_args!(
         "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}"
     ))?;
-    ip.ok_or_else(|| {
-        err!(
-            conn,
-            "power_address is empty and the power MAC {mac} is not in the ARP table \
-             (/proc/net/arp): the BMC has not been seen on the network"
-        )
-    })
+    ip.ok_or("the BMC has not been seen on the network")
+        .or_conn(format_args!(
+            "power_address is empty and the power MAC {mac} is not in the ARP table (/proc/net/arp)"
+        ))
 }
