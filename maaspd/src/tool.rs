@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 use crate::{Context, Error, Result, Secret};
 
+pub mod arp;
+pub mod known;
+pub mod message;
+pub mod option;
+
 /// Output kept of each stream: a tool's answer fits; anything longer is cut, not held.
 const MAX_OUTPUT: usize = 64 * 1024;
 

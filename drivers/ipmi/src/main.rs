@@ -26,15 +26,15 @@
 //!
 //! ```text
 //! echo '{"driverParameters": {"power_address": "10.0.0.5", "power_user": "maas",
-//!        "power_pass": "..."}}' | cargo run --example ipmi -- power_query
+//!        "power_pass": "..."}}' | cargo run -p maaspd-ipmi -- power_query
 //! ```
 
-use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
-use maaspd::tool::{Tool, ToolOutput};
-use maaspd::{Context, Error, ErrorCode, PowerState, Result, Secret};
+use maaspd::serde_json::{Value, json};
+use maaspd::tool::{Tool, arp, known::KnownFailure, message::quote};
+use maaspd::types::MacAddress;
+use maaspd::{Context, Error, ErrorCode, ErrorContext, PowerState, Result, Secret, bail, err};
 
 /// IPMI
 ///
@@ -176,22 +176,19 @@ enum CipherSuiteId {
 /// The privilege level of the IPMI session.
 #[maaspd::parameters]
 #[derive(Clone, Copy, Default)]
+#[serde(rename_all = "UPPERCASE")]
 enum PrivilegeLevel {
     /// User
-    #[serde(rename = "USER")]
     User,
     /// Operator
     #[default]
-    #[serde(rename = "OPERATOR")]
     Operator,
     /// Administrator
-    #[serde(rename = "ADMIN")]
     Admin,
 }
 
 /// A FreeIPMI workaround flag.
 #[maaspd::parameters]
-#[derive(Clone, Copy)]
 #[serde(rename_all = "lowercase")]
 enum WorkaroundFlag {
     /// Opensesspriv
@@ -225,7 +222,7 @@ enum WorkaroundFlag {
 
 /// How `power_off` switches the machine off.
 #[maaspd::parameters]
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default)]
 #[serde(rename_all = "lowercase")]
 enum PowerOffMode {
     /// Soft power off
@@ -235,145 +232,57 @@ enum PowerOffMode {
     Hard,
 }
 
-impl IpmiVersion {
-    fn as_str(self) -> &'static str {
-        match self {
-            IpmiVersion::Lan => "LAN",
-            IpmiVersion::Lan20 => "LAN_2_0",
-        }
-    }
-}
-
-impl CipherSuiteId {
-    /// The `-I` value; `None` leaves the choice to FreeIPMI.
-    fn as_arg(self) -> Option<&'static str> {
-        match self {
-            CipherSuiteId::Suite17 => Some("17"),
-            CipherSuiteId::Suite3 => Some("3"),
-            CipherSuiteId::FreeIpmiDefault => None,
-            CipherSuiteId::Suite8 => Some("8"),
-            CipherSuiteId::Suite12 => Some("12"),
-        }
-    }
-}
-
-impl PrivilegeLevel {
-    fn as_str(self) -> &'static str {
-        match self {
-            PrivilegeLevel::User => "USER",
-            PrivilegeLevel::Operator => "OPERATOR",
-            PrivilegeLevel::Admin => "ADMIN",
-        }
-    }
-}
-
-impl WorkaroundFlag {
-    /// The flag as FreeIPMI names it; `None` (MAAS's "" choice) adds nothing.
-    fn as_arg(self) -> Option<&'static str> {
-        Some(match self {
-            WorkaroundFlag::Opensesspriv => "opensesspriv",
-            WorkaroundFlag::Authcap => "authcap",
-            WorkaroundFlag::Idzero => "idzero",
-            WorkaroundFlag::Unexpectedauth => "unexpectedauth",
-            WorkaroundFlag::Forcepermsg => "forcepermsg",
-            WorkaroundFlag::Endianseq => "endianseq",
-            WorkaroundFlag::Intel20 => "intel20",
-            WorkaroundFlag::Supermicro20 => "supermicro20",
-            WorkaroundFlag::Sun20 => "sun20",
-            WorkaroundFlag::Nochecksumcheck => "nochecksumcheck",
-            WorkaroundFlag::Integritycheckvalue => "integritycheckvalue",
-            WorkaroundFlag::Ipmiping => "ipmiping",
-            WorkaroundFlag::None => return None,
-        })
-    }
+/// A choice's FreeIPMI name, which is its value in MAAS (`json!(choice)`); `None` for
+/// MAAS's empty choices (FreeIPMI's default cipher suite, no workaround flag).
+fn freeipmi_name(choice: Value) -> Option<String> {
+    Some(choice.as_str()?.to_owned()).filter(|name| !name.is_empty())
 }
 
 /// What FreeIPMI prints when it fails, and what that means: MAAS's table, in MAAS's
 /// order (the first text found in ipmipower's stdout decides).
-const FREEIPMI_ERRORS: &[(&str, ErrorCode, &str)] = &[
-    (
-        "username invalid",
-        ErrorCode::Auth,
-        "the BMC does not accept the user name",
-    ),
-    (
-        "password invalid",
-        ErrorCode::Auth,
-        "the BMC does not accept the password",
-    ),
-    (
+const FREEIPMI_ERRORS: &[KnownFailure] = &[
+    KnownFailure::auth("username invalid", "the BMC does not accept the user name"),
+    KnownFailure::auth("password invalid", "the BMC does not accept the password"),
+    KnownFailure::auth(
         "password verification timeout",
-        ErrorCode::Auth,
         "the BMC did not confirm the password (over IPMI 1.5 this is how a wrong password shows)",
     ),
-    (
-        K_G_INVALID,
-        ErrorCode::Auth,
-        "the BMC does not accept the K_g key",
-    ),
-    (
+    KnownFailure::auth(K_G_INVALID, "the BMC does not accept the K_g key"),
+    KnownFailure::auth(
         "privilege level insufficient",
-        ErrorCode::Auth,
         "the user's privilege level does not allow this action",
     ),
-    (
+    KnownFailure::auth(
         "privilege level cannot be obtained for this user",
-        ErrorCode::Auth,
         "the BMC refused the privilege level for this user (or the password is wrong)",
     ),
-    (
+    KnownFailure::settings(
         "authentication type unavailable for attempted privilege level",
-        ErrorCode::Settings,
         "the BMC offers no authentication type for this privilege level",
     ),
-    (
+    KnownFailure::settings(
         "cipher suite id unavailable",
-        ErrorCode::Settings,
         "the BMC does not offer this cipher suite: check cipher_suite_id",
     ),
-    (
+    KnownFailure::settings(
         "ipmi 2.0 unavailable",
-        ErrorCode::Settings,
         "the BMC does not speak IPMI 2.0: try power_driver LAN (IPMI 1.5)",
     ),
-    (
+    KnownFailure::conn(
         "connection timeout",
-        ErrorCode::Conn,
         "the BMC did not answer: check the address and the network",
     ),
-    (
-        "session timeout",
-        ErrorCode::Conn,
-        "the IPMI session timed out",
-    ),
-    (
+    KnownFailure::conn("session timeout", "the IPMI session timed out"),
+    KnownFailure::fatal(
         "internal IPMI error",
-        ErrorCode::Fatal,
         "FreeIPMI met an IPMI error it cannot handle: try the action by hand",
     ),
-    (
-        "device not found",
-        ErrorCode::Settings,
-        "no IPMI device was found",
-    ),
-    (
-        "driver timeout",
-        ErrorCode::Conn,
-        "the IPMI device did not answer in time",
-    ),
-    (
-        "message timeout",
-        ErrorCode::Conn,
-        "the IPMI device did not answer in time",
-    ),
-    (
-        "BMC busy",
-        ErrorCode::Conn,
-        "the BMC is busy: try again later",
-    ),
-    (
+    KnownFailure::settings("device not found", "no IPMI device was found"),
+    KnownFailure::conn("driver timeout", "the IPMI device did not answer in time"),
+    KnownFailure::conn("message timeout", "the IPMI device did not answer in time"),
+    KnownFailure::conn("BMC busy", "the BMC is busy: try again later"),
+    KnownFailure::settings(
         "could not find inband device",
-        ErrorCode::Settings,
         "no in-band IPMI device was found",
     ),
 ];
@@ -382,28 +291,25 @@ const K_G_INVALID: &str = "k_g invalid";
 
 /// maaspd's addition: what ipmipower prints on stderr when it refuses its arguments
 /// before sending anything (MAAS reports these as a generic failure).
-const REFUSED_SETTINGS: &[(&str, &str)] = &[
-    ("username too long", "power_user is too long for IPMI"),
-    (
+const REFUSED_SETTINGS: &[KnownFailure] = &[
+    KnownFailure::settings("username too long", "power_user is too long for IPMI"),
+    KnownFailure::settings(
         "password too long",
         "power_pass is too long for IPMI (16 bytes for IPMI 1.5, 20 for 2.0)",
     ),
-    (
+    KnownFailure::settings(
         "k_g too long",
         "k_g is too long (20 bytes, or 0x and 40 hex digits)",
     ),
-    (
+    KnownFailure::settings(
         "k_g input formatted incorrectly",
         "k_g is not a valid K_g key (20 bytes, or 0x and 40 hex digits)",
     ),
-    (
+    KnownFailure::settings(
         "requires atleast operator privilege",
         "privilege_level USER cannot change the power state: use OPERATOR or ADMIN",
     ),
 ];
-
-/// The longest piece of a tool's output quoted in a message.
-const MAX_QUOTED: usize = 400;
 
 /// The chassis boot flags MAAS sets before each power-on: boot from the network once.
 fn boot_flags(boot_type: BootType) -> String {
@@ -442,26 +348,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// The power changes ipmipower makes, and the options that make them.
-#[derive(Clone, Copy)]
-enum Change {
-    On,
-    Off,
-    SoftOff,
-    Query,
-}
-
-impl Change {
-    fn options(self) -> &'static [&'static str] {
-        match self {
-            Change::On => &["--cycle", "--on-if-off"],
-            Change::Off => &["--off"],
-            Change::SoftOff => &["--soft"],
-            Change::Query => &["--stat"],
-        }
-    }
-}
-
 #[maaspd::power_driver(
     name = "ipmi",
     description = "IPMI",
@@ -472,19 +358,21 @@ impl Ipmi {
         if let Some(timeout) = settings.session_timeout
             && timeout < MIN_SESSION_TIMEOUT
         {
-            return Err(Error::settings(format!(
+            bail!(
+                settings,
                 "driverParameters.session_timeout: {timeout} ms is too short; give at least \
                  {MIN_SESSION_TIMEOUT} ms, or leave it unset for FreeIPMI's default (20 s)"
-            )));
+            );
         }
         let host = if is_set(&settings.power_address) {
             settings.power_address.clone()
         } else if is_set(&settings.mac_address) {
             ip_from_arp_table(&settings.mac_address)?
         } else {
-            return Err(Error::settings(
-                "driverParameters.power_address: empty, and no mac_address to find the BMC by",
-            ));
+            bail!(
+                settings,
+                "driverParameters.power_address: empty, and no mac_address to find the BMC by"
+            );
         };
         Ok(Ipmi { settings, host })
     }
@@ -492,24 +380,23 @@ impl Ipmi {
     fn power_on(&self, ctx: &Context) -> Result<()> {
         self.with_k_g_fallback(|use_k_g| {
             self.set_next_boot_to_pxe(ctx, use_k_g)?;
-            self.ipmipower(ctx, use_k_g, Change::On).map(drop)
+            self.ipmipower(ctx, use_k_g, &["--cycle", "--on-if-off"], &["ok"])
+                .map(drop)
         })
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        let change = if self.settings.power_off_mode == PowerOffMode::Soft {
-            Change::SoftOff
-        } else {
-            Change::Off
+        let option = match self.settings.power_off_mode {
+            PowerOffMode::Soft => "--soft",
+            PowerOffMode::Hard => "--off",
         };
-        self.with_k_g_fallback(|use_k_g| self.ipmipower(ctx, use_k_g, change).map(drop))
+        self.with_k_g_fallback(|use_k_g| self.ipmipower(ctx, use_k_g, &[option], &["ok"]).map(drop))
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         self.with_k_g_fallback(|use_k_g| {
-            // A query that succeeds always has a state: `Unknown` is never reached.
-            self.ipmipower(ctx, use_k_g, Change::Query)
-                .map(|state| state.unwrap_or(PowerState::Unknown))
+            let state = self.ipmipower(ctx, use_k_g, &["--stat"], &["on", "off"])?;
+            Ok(PowerState::from(state == "on"))
         })
     }
 
@@ -517,57 +404,17 @@ impl Ipmi {
     /// it, as MAAS does.
     fn with_k_g_fallback<T>(&self, attempt: impl Fn(bool) -> Result<T, Failure>) -> Result<T> {
         let use_k_g = is_set(self.settings.k_g.expose());
-        match attempt(use_k_g) {
-            Ok(value) => Ok(value),
+        let result = match attempt(use_k_g) {
             Err(Failure::KgRejected(_)) if use_k_g => {
                 eprintln!(
                     "warning: the BMC at {} rejected the K_g key; trying again without it",
                     self.host
                 );
-                attempt(false).map_err(|failure| match failure {
-                    Failure::KgRejected(error) | Failure::Other(error) => error,
-                })
+                attempt(false)
             }
-            Err(Failure::KgRejected(error) | Failure::Other(error)) => Err(error),
-        }
-    }
-
-    /// The arguments ipmipower and ipmi-chassis-config share, in MAAS's order.
-    fn common_args(&self, use_k_g: bool) -> Vec<OsString> {
-        let settings = &self.settings;
-        let mut args: Vec<OsString> = Vec::new();
-        let flags: Vec<&str> = settings
-            .workaround_flags
-            .iter()
-            .filter_map(|flag| flag.as_arg())
-            .collect();
-        if !flags.is_empty() {
-            args.extend(["-W".into(), flags.join(",").into()]);
-        }
-        args.extend([
-            "--driver-type".into(),
-            settings.power_driver.as_str().into(),
-            "-h".into(),
-            self.host.as_str().into(),
-        ]);
-        if is_set(&settings.power_user) {
-            args.extend(["-u".into(), settings.power_user.as_str().into()]);
-        }
-        // The password always, even empty, as MAAS gives it; and the K_g key: both at
-        // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them on
-        // the command line (`-p`, `-k`), which any local user reads in /proc.
-        args.push("-P".into());
-        if use_k_g {
-            args.push("-K".into());
-        }
-        if let Some(suite) = settings.cipher_suite_id.as_arg() {
-            args.extend(["-I".into(), suite.into()]);
-        }
-        args.extend(["-l".into(), settings.privilege_level.as_str().into()]);
-        if let Some(timeout) = settings.session_timeout {
-            args.extend(["--session-timeout".into(), timeout.to_string().into()]);
-        }
-        args
+            result => result,
+        };
+        result.map_err(|(Failure::KgRejected(error) | Failure::Other(error))| error)
     }
 
     /// Makes the machine boot from the network next, as MAAS does before each power-on.
@@ -575,255 +422,133 @@ impl Ipmi {
     /// flags yet switch the power fine (MAAS bug 1516065), so any other failure is a
     /// warning.
     fn set_next_boot_to_pxe(&self, ctx: &Context, use_k_g: bool) -> Result<(), Failure> {
-        let file = TempFile::create(&boot_flags(self.settings.power_boot_type))?;
-        let mut args = self.common_args(use_k_g);
-        args.extend([
-            "--commit".into(),
-            "--filename".into(),
-            file.path.clone().into(),
-        ]);
-        let output = self.run(ctx, "ipmi-chassis-config", &args)?;
+        // ipmi-chassis-config's input, in a file of its own (created exclusively, mode
+        // 0600), removed on drop.
+        let mut file = tempfile::NamedTempFile::with_prefix("maaspd-ipmi-boot-")
+            .or_fatal("could not create ipmi-chassis-config's input file")?;
+        file.write_all(boot_flags(self.settings.power_boot_type).as_bytes())
+            .or_fatal("could not write ipmi-chassis-config's input file")?;
+        let tool = self.freeipmi("ipmi-chassis-config", use_k_g);
+        let options = ["--commit", "--filename"];
+        let output = tool.args(options).arg(file.path()).run(ctx)?;
         let what = "ipmi-chassis-config --commit";
-        for &(text, code, meaning) in FREEIPMI_ERRORS {
-            if code == ErrorCode::Auth && output.stderr.contains(text) {
-                return Err(self.failure(what, text, code, meaning));
-            }
-        }
-        if output.status != Some(0) {
+        let auth = FREEIPMI_ERRORS
+            .iter()
+            .filter(|known| known.code == ErrorCode::Auth);
+        self.check(what, KnownFailure::find(auth, &output.stderr))?;
+        if !output.success() {
             eprintln!(
                 "warning: {what} on {} could not set the next boot to PXE ({}): {}; powering on anyway",
                 self.host,
-                exit_status(output.status),
-                self.quote(&output.stderr, &output.stdout),
+                output.ending(),
+                quote(&[without_prompts(&output.stderr), &output.stdout]),
             );
         }
         Ok(())
     }
 
-    /// Runs ipmipower for `change` and reads its answer: the state for a query, `None`
-    /// for a power change that succeeded.
+    /// Runs ipmipower with `options` and returns its answer, which must be one of
+    /// `answers`.
     fn ipmipower(
         &self,
         ctx: &Context,
         use_k_g: bool,
-        change: Change,
-    ) -> Result<Option<PowerState>, Failure> {
-        let mut args = self.common_args(use_k_g);
-        args.extend(change.options().iter().map(OsString::from));
-        let output = self.run(ctx, "ipmipower", &args)?;
-        let what = format!("ipmipower {}", change.options().join(" "));
+        options: &[&str],
+        answers: &[&'static str],
+    ) -> Result<&'static str, Failure> {
+        let output = self.freeipmi("ipmipower", use_k_g).args(options).run(ctx)?;
+        let what = format!("ipmipower {}", options.join(" "));
         // ipmipower prints its errors on stdout, one "HOST: message" line per host.
-        for &(text, code, meaning) in FREEIPMI_ERRORS {
-            if output.stdout.contains(text) {
-                return Err(self.failure(&what, text, code, meaning));
-            }
-        }
-        for &(text, meaning) in REFUSED_SETTINGS {
-            if output.stderr.contains(text) {
-                return Err(Error::settings(format!(
-                    "{what} on {}: {meaning} (ipmipower: `{text}`)",
-                    self.host
-                ))
-                .into());
-            }
-        }
-        if output.status != Some(0) {
-            return Err(Error::action(format!(
-                "{what} on {} failed ({}): {}",
-                self.host,
-                exit_status(output.status),
-                self.quote(&output.stdout, &output.stderr),
-            ))
-            .into());
+        let known = KnownFailure::find(FREEIPMI_ERRORS, &output.stdout)
+            .or_else(|| KnownFailure::find(REFUSED_SETTINGS, &output.stderr));
+        self.check(&what, known)?;
+        let host = &self.host;
+        let quoted = quote(&[&output.stdout, without_prompts(&output.stderr)]);
+        if !output.success() {
+            let ending = output.ending();
+            return Err(err!(action, "{what} on {host} failed ({ending}): {quoted}").into());
         }
         let answer = output
             .stdout
             .lines()
-            .find_map(|line| line.rsplit_once(": "))
-            .map(|(_, answer)| answer.trim());
-        match (change, answer) {
-            (Change::Query, Some("on")) => Ok(Some(PowerState::On)),
-            (Change::Query, Some("off")) => Ok(Some(PowerState::Off)),
-            (Change::On | Change::Off | Change::SoftOff, Some("ok")) => Ok(None),
-            (_, answer) => {
-                let expected = match change {
-                    Change::Query => "`on` or `off`",
-                    _ => "`ok`",
-                };
-                let answered = match answer {
-                    Some(answer) => format!("the BMC answered `{}`", self.redact(answer)),
-                    None => format!("no answer ({})", self.quote(&output.stdout, &output.stderr)),
-                };
-                Err(Error::action(format!(
-                    "{what} on {}: {answered}, expected {expected}",
-                    self.host
-                ))
-                .into())
-            }
+            .find_map(|line| Some(line.rsplit_once(": ")?.1.trim()));
+        if let Some(&known) = answers.iter().find(|&&known| answer == Some(known)) {
+            return Ok(known);
         }
+        let answered = match answer {
+            Some(answer) => format!("the BMC answered `{answer}`"),
+            None => format!("no answer ({quoted})"),
+        };
+        let expected = answers.join("` or `");
+        let message = format!("{what} on {host}: {answered}, expected `{expected}`");
+        Err(Error::action(message).into())
     }
 
-    fn failure(&self, what: &str, text: &str, code: ErrorCode, meaning: &str) -> Failure {
-        let error = Error::new(
-            code,
-            format!("{what} on {}: {meaning} (FreeIPMI: `{text}`)", self.host),
-        );
-        if text == K_G_INVALID {
+    /// Fails with the error for the failure FreeIPMI reported doing `what`, if any.
+    fn check(&self, what: &str, known: Option<&KnownFailure>) -> Result<(), Failure> {
+        let Some(known) = known else { return Ok(()) };
+        let error = known.error(format_args!("{what} on {}", self.host), "FreeIPMI");
+        Err(if known.text == K_G_INVALID {
             Failure::KgRejected(error)
         } else {
             Failure::Other(error)
-        }
-    }
-
-    /// Runs a FreeIPMI tool found in PATH, as MAAS does, within the call's deadline; the
-    /// password (and the K_g key, when `-K` asks for it) answer its prompts.
-    fn run(&self, ctx: &Context, tool: &str, args: &[OsString]) -> Result<ToolOutput> {
-        let mut tool = Tool::new(tool, "freeipmi-tools")
-            .args(args)
-            .secret_stdin(&self.settings.power_pass)
-            .redact(&self.settings.k_g);
-        if args.iter().any(|arg| arg == "-K") {
-            tool = tool.secret_stdin(&self.settings.k_g);
-        }
-        let mut output = tool.run(ctx)?;
-        output.stderr = without_prompts(&output.stderr).to_owned();
-        Ok(output)
-    }
-
-    /// A tool's output for a message: the first non-empty of `first` and `second`, on
-    /// one line, shortened, with the password and the K_g key blotted out.
-    fn quote(&self, first: &str, second: &str) -> String {
-        let text = [first, second]
-            .into_iter()
-            .map(str::trim)
-            .find(|text| !text.is_empty());
-        let Some(text) = text else {
-            return "no output".to_owned();
-        };
-        let one_line = text.lines().map(str::trim).collect::<Vec<_>>().join("; ");
-        let mut quoted = self.redact(&one_line);
-        if quoted.len() > MAX_QUOTED {
-            let mut end = MAX_QUOTED;
-            while !quoted.is_char_boundary(end) {
-                end -= 1;
-            }
-            quoted.truncate(end);
-            quoted.push_str("...");
-        }
-        format!("`{quoted}`")
-    }
-
-    /// `text` without the password or the K_g key, should a tool ever print them.
-    fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in [&self.settings.power_pass, &self.settings.k_g] {
-            if !secret.is_empty() {
-                text = text.replace(secret.expose(), "[redacted]");
-            }
-        }
-        text
-    }
-}
-
-fn exit_status(status: Option<i32>) -> String {
-    match status {
-        Some(code) => format!("exit status {code}"),
-        None => "killed by a signal".to_owned(),
-    }
-}
-
-/// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC (MAAS
-/// reads `arp -n`; /proc/net/arp holds the same table).
-fn ip_from_arp_table(mac: &str) -> Result<String> {
-    let parts: Vec<&str> = mac.trim().split([':', '-']).collect();
-    if parts.len() != 6
-        || !parts
-            .iter()
-            .all(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        return Err(Error::settings(format!(
-            "driverParameters.mac_address: `{mac}` is not a MAC address like 52:54:00:12:34:56"
-        )));
-    }
-    let mac = parts.join(":").to_ascii_lowercase();
-    let table = std::fs::read_to_string("/proc/net/arp").map_err(|error| {
-        Error::conn(format!(
-            "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}: {error}"
-        ))
-    })?;
-    // Columns: IP address, HW type, Flags, HW address, Mask, Device; flags 0x0 is an
-    // incomplete entry.
-    let mut addresses: Vec<&str> = table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let columns: Vec<&str> = line.split_whitespace().collect();
-            match columns[..] {
-                [ip, _, flags, hw, ..] if flags != "0x0" && hw.eq_ignore_ascii_case(&mac) => {
-                    Some(ip)
-                }
-                _ => None,
-            }
         })
-        .collect();
-    addresses.sort_unstable();
-    addresses.first().map(|ip| (*ip).to_owned()).ok_or_else(|| {
-        Error::conn(format!(
-            "power_address is empty and the power MAC {mac} is not in the ARP table \
-             (/proc/net/arp): the BMC has not been seen on the network"
-        ))
-    })
-}
-
-/// ipmi-chassis-config's input, in a file of its own (created exclusively, mode 0600)
-/// that is removed on drop.
-struct TempFile {
-    path: PathBuf,
-}
-
-impl TempFile {
-    fn create(contents: &str) -> Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.subsec_nanos())
-            .unwrap_or_default();
-        let path = std::env::temp_dir().join(format!(
-            "maaspd-ipmi-boot-{}-{nanos}.conf",
-            std::process::id()
-        ));
-        let fail = |error: std::io::Error| {
-            Error::fatal(format!(
-                "could not write ipmi-chassis-config's input file {}: {error}",
-                path.display()
-            ))
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(fail)?;
-        // Ours from here on: removed on drop, even if writing fails.
-        let written = file.write_all(contents.as_bytes()).map_err(fail);
-        let file = TempFile { path: path.clone() };
-        written?;
-        Ok(file)
     }
-}
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+    /// A FreeIPMI tool found in PATH, as MAAS runs it, with the arguments ipmipower and
+    /// ipmi-chassis-config share, in MAAS's order; the password (and the K_g key, with
+    /// `-K`) answer its prompts and are blotted out of its output.
+    fn freeipmi(&self, tool: &str, use_k_g: bool) -> Tool {
+        let settings = &self.settings;
+        let flags: Vec<String> = settings
+            .workaround_flags
+            .iter()
+            .filter_map(|flag| freeipmi_name(json!(flag)))
+            .collect();
+        let user = &settings.power_user;
+        let timeout = settings.session_timeout.map(|timeout| timeout.to_string());
+        let k_g = &settings.k_g;
+        let tool = Tool::new(tool, "freeipmi-tools")
+            .option("-W", (!flags.is_empty()).then(|| flags.join(",")))
+            .option("--driver-type", freeipmi_name(json!(settings.power_driver)))
+            .args(["-h", &self.host])
+            .option("-u", is_set(user).then_some(user))
+            // The password always, even empty, as MAAS gives it; and the K_g key: both at
+            // the tool's prompts (`-P`, `-K`), on its standard input, where MAAS puts them
+            // on the command line (`-p`, `-k`), which any local user reads in /proc.
+            .arg("-P")
+            .args(use_k_g.then_some("-K"))
+            .option("-I", freeipmi_name(json!(settings.cipher_suite_id)))
+            .option("-l", freeipmi_name(json!(settings.privilege_level)))
+            .option("--session-timeout", timeout)
+            .secret_stdin(&settings.power_pass)
+            .redact(k_g);
+        if use_k_g {
+            tool.secret_stdin(k_g)
+        } else {
+            tool
+        }
     }
 }
 
 /// FreeIPMI's standard error without its prompts for the password and the K_g key,
 /// which it prints there before it reads them.
 fn without_prompts(stderr: &str) -> &str {
-    let mut rest = stderr;
-    for prompt in ["Password: ", "K_g: "] {
-        rest = rest.strip_prefix(prompt).unwrap_or(rest);
-    }
-    rest
+    let after_password = stderr.trim_start_matches("Password: ");
+    after_password.trim_start_matches("K_g: ")
+}
+
+/// The IP address the ARP table gives for `mac`, as MAAS finds a BMC by its MAC.
+fn ip_from_arp_table(mac: &str) -> Result<String> {
+    let mac: MacAddress = mac.parse().or_settings(format_args!(
+        "driverParameters.mac_address `{}`",
+        mac.trim()
+    ))?;
+    let ip = arp::ip_of(mac).or_conn(format_args!(
+        "power_address is empty and the ARP table (/proc/net/arp) could not be read to find {mac}"
+    ))?;
+    ip.ok_or("the BMC has not been seen on the network")
+        .or_conn(format_args!(
+            "power_address is empty and the power MAC {mac} is not in the ARP table (/proc/net/arp)"
+        ))
 }
