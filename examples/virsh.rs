@@ -57,8 +57,8 @@
 //! is accepted, as MAAS answers `yes`; a changed one is still refused) and, without a
 //! password, `no_tty=1` (key or agent authentication only, never a prompt).
 //!
-//! The password is sent to `ssh` only, through `SSH_ASKPASS`: the driver runs `virsh` in a
-//! session of its own (no terminal, so `ssh` asks the askpass program) with `SSH_ASKPASS`
+//! The password is sent to `ssh` only, through `SSH_ASKPASS` (`maaspd::tool::askpass`):
+//! `virsh` runs without a terminal (so `ssh` asks the askpass program), with `SSH_ASKPASS`
 //! naming this very binary, linked into a private (0700) temporary directory; invoked
 //! under that name, the binary fetches the password from a UNIX socket in the same
 //! directory, which the driver serves once, and prints it to `ssh`. The password is never
@@ -68,21 +68,20 @@
 //! virsh on the command line, for any local user to read. Other transports
 //! (`qemu+tls`, `qemu+tcp` with SASL, ...) cannot use it.
 
-use std::io::{self, Read, Write};
+use std::cmp::Reverse;
+use std::io::Write;
 use std::ops::Range;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use maaspd::serde_json::{Map, Value};
-use maaspd::tool::Tool;
+use maaspd::serde_json::Value;
+use maaspd::tool::askpass::{self, Askpass};
+use maaspd::tool::{Tool, ToolOutput};
 use maaspd::{
-    BootDevice, Context, Disk, Error, ErrorCode, PowerState, ProbedSystem, Result, Secret,
+    BootDevice, Context, Disk, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem, Result,
+    Secret, bail, err,
 };
+use roxmltree::Node;
 
 /// Virsh (virtual systems)
 ///
@@ -116,6 +115,9 @@ const TIMEOUT_ENV: &str = "MAASPD_VIRSH_TIMEOUT";
 /// What `echo` prints between the outputs of chained commands.
 const MARK: &str = "@@maaspd-virsh-mark@@";
 
+/// What reading domain XML gives: the value, or what is wrong.
+type Parsed<T> = std::result::Result<T, String>;
+
 struct Virsh {
     settings: Settings,
     /// The password for ssh: `power_pass`, else one written into the address's user
@@ -123,6 +125,8 @@ struct Virsh {
     password: Secret,
     /// The URI handed to virsh: `power_address` plus the SSH options above.
     uri: String,
+    /// `power_address` for messages: a password in it hidden.
+    shown: String,
     /// Whether the URI tunnels through OpenSSH, the only transport the password reaches.
     over_ssh: bool,
     timeout: Duration,
@@ -144,97 +148,85 @@ impl Virsh {
     fn new(settings: Settings) -> Result<Self> {
         let address = settings.power_address.trim();
         if address.is_empty() {
-            return Err(Error::settings(
-                "driverParameters.power_address: the libvirt URI is empty",
-            ));
+            bail!(
+                settings,
+                "driverParameters.power_address: the libvirt URI is empty"
+            );
         }
         if address.contains('?') {
             // MAAS's words: a query could name a command for libvirt to run.
-            return Err(Error::settings(
-                "driverParameters.power_address: Supplying extra parameters to the Virsh address is not supported.",
-            ));
+            bail!(
+                settings,
+                "driverParameters.power_address: Supplying extra parameters to the Virsh address is not supported."
+            );
         }
-        let (address, in_address) = without_password(address);
+        let in_address = split_password(address);
         let password = match in_address {
-            Some(password) if settings.power_pass.is_empty() => Secret::new(password),
+            Some((_, password, _)) if settings.power_pass.is_empty() => Secret::new(password),
             _ => settings.power_pass.clone(),
         };
-        let scheme = address.split("://").next().unwrap_or_default();
-        let over_ssh = address.contains("://") && scheme.ends_with("+ssh");
-        let uri = if !over_ssh {
-            address.to_owned()
-        } else if password.is_empty() {
-            format!("{address}?no_verify=1&no_tty=1")
-        } else {
-            format!("{address}?no_verify=1")
+        let (address, shown) = match in_address {
+            Some((start, _, end)) => (format!("{start}{end}"), format!("{start}:[redacted]{end}")),
+            None => (address.to_owned(), address.to_owned()),
+        };
+        let shown = match settings.power_pass.expose() {
+            "" => shown,
+            pass => shown.replace(pass, "[redacted]"),
+        };
+        let over_ssh = address
+            .split_once("://")
+            .is_some_and(|(scheme, _)| scheme.ends_with("+ssh"));
+        let uri = match (over_ssh, password.is_empty()) {
+            (false, _) => address,
+            (true, true) => format!("{address}?no_verify=1&no_tty=1"),
+            (true, false) => format!("{address}?no_verify=1"),
         };
         let timeout = match std::env::var(TIMEOUT_ENV) {
-            Ok(seconds) => match seconds.trim().parse::<f64>() {
-                Ok(s) if s > 0.0 && s.is_finite() => Duration::from_secs_f64(s),
-                _ => {
-                    return Err(Error::settings(format!(
+            Ok(seconds) => seconds
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|seconds| *seconds > 0.0)
+                .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+                .ok_or_else(|| {
+                    err!(
+                        settings,
                         "{TIMEOUT_ENV}={seconds:?} is not a positive number of seconds"
-                    )));
-                }
-            },
+                    )
+                })?,
             Err(_) => DEFAULT_TIMEOUT,
         };
         Ok(Virsh {
             settings,
             password,
             uri,
+            shown,
             over_ssh,
             timeout,
         })
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        let id = self.power_id()?;
-        let state = self.domstate(ctx, id)?;
-        match state.as_str() {
-            "shut off" => self.change(ctx, id, &state, "start", PowerState::On),
-            _ if power_state(&state) == Some(PowerState::On) => {
-                eprintln!("{id}: {state}, already on: nothing to do");
-                Ok(())
-            }
-            _ => Err(Error::action(format!(
-                "{id} is {state}: not started, as MAAS starts only a shut-off domain"
-            ))),
-        }
+        self.switch(ctx, PowerState::On)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        let id = self.power_id()?;
-        let state = self.domstate(ctx, id)?;
-        match state.as_str() {
-            "running" => self.change(ctx, id, &state, "destroy", PowerState::Off),
-            _ if power_state(&state) == Some(PowerState::Off) => {
-                eprintln!("{id}: {state}, already off: nothing to do");
-                Ok(())
-            }
-            "in shutdown" => {
-                eprintln!(
-                    "{id}: in shutdown: left to finish, as MAAS destroys only a running domain"
-                );
-                Ok(())
-            }
-            _ => Err(unknown_state(id, &state)),
-        }
+        self.switch(ctx, PowerState::Off)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        let id = self.power_id()?;
-        let state = self.domstate(ctx, id)?;
+        let (id, state) = self.domstate(ctx)?;
         power_state(&state).ok_or_else(|| unknown_state(id, &state))
     }
 
     fn probe(&self, ctx: &Context) -> Result<Vec<ProbedSystem>> {
-        let listed = self.virsh(ctx, &Call::One(&["list", "--all", "--name"]))?;
-        if !listed.success {
-            return Err(self.failure("listing the domains", &listed.stderr, None));
-        }
+        let listed = self.run(
+            ctx,
+            &["list", "--all", "--name"],
+            "listing the domains",
+            None,
+        )?;
         let names: Vec<&str> = listed
-            .stdout
             .lines()
             .map(str::trim)
             .filter(|name| !name.is_empty())
@@ -242,29 +234,35 @@ impl Virsh {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let dumps: Vec<Vec<&str>> = names
+        let dumps: Vec<[&str; 3]> = names
             .iter()
-            .map(|name| vec!["dumpxml", "--domain", name])
+            .map(|name| ["dumpxml", "--domain", name])
             .collect();
-        let out = self.virsh(ctx, &Call::Chain(&dumps))?;
+        let out = self.virsh(ctx, &dumps.iter().map(|dump| &dump[..]).collect::<Vec<_>>())?;
         let xmls = split_chain(&out.stdout);
         if xmls.iter().all(|xml| xml.trim().is_empty()) {
             return Err(self.failure("reading the domains' definitions", &out.stderr, None));
         }
         let mut systems = Vec::new();
-        for (index, name) in names.iter().enumerate() {
-            let xml = xmls.get(index).map(|xml| xml.trim()).unwrap_or_default();
-            match describe(xml) {
+        for (index, name) in names.into_iter().enumerate() {
+            match describe(xmls.get(index).map_or("", |xml| xml.trim())) {
                 Ok((arch, Some(mac))) => systems.push(ProbedSystem {
-                    hostname: (*name).to_owned(),
+                    hostname: name.to_owned(),
                     mac,
-                    arch: maas_arch(&arch),
+                    arch,
                     driver_name: "virsh".into(),
-                    driver_parameters: self.probed_parameters(name),
+                    // MAAS needs the password to drive the machine it enlists: it goes
+                    // into the document, not into a message.
+                    driver_parameters: [
+                        ("power_address", self.settings.power_address.trim()),
+                        ("power_id", name),
+                        ("power_pass", self.settings.power_pass.expose()),
+                    ]
+                    .into_iter()
+                    .map(|(key, value)| (key.to_owned(), Value::from(value)))
+                    .collect(),
                 }),
-                Ok((_, None)) => {
-                    eprintln!("warning: {name} has no network interface: skipped")
-                }
+                Ok((_, None)) => eprintln!("warning: {name} has no network interface: skipped"),
                 Err(why) => eprintln!("warning: {name}: {why}: skipped"),
             }
         }
@@ -274,64 +272,47 @@ impl Virsh {
     fn set_boot_order(&self, ctx: &Context, devices: &[BootDevice]) -> Result<()> {
         let id = self.power_id()?;
         if devices.is_empty() {
-            return Err(Error::fatal("set_boot_order: no boot device given"));
+            bail!(fatal, "set_boot_order: no boot device given");
         }
-
-        let dumped = self.virsh(
-            ctx,
-            &Call::One(&["dumpxml", "--inactive", "--security-info", "--domain", id]),
-        )?;
-        if !dumped.success {
-            return Err(self.failure("reading the definition", &dumped.stderr, Some(id)));
-        }
-        let plan = with_boot_order(&dumped.stdout, devices)
-            .map_err(|why| Error::fatal(format!("{id}: {why}")))?;
+        let args = ["dumpxml", "--inactive", "--security-info", "--domain", id];
+        let xml = self.run(ctx, &args, "reading the definition", Some(id))?;
+        let plan = with_boot_order(&xml, devices).map_err(|why| err!(fatal, "{id}: {why}"))?;
         for device in &plan.left_out {
             eprintln!("{id}: {device}: left out of the boot order");
         }
-        let wanted = plan.labels;
-        let edited = plan.xml;
-
-        let dir = PrivateDir::new("define")
-            .map_err(|e| Error::fatal(format!("cannot create a temporary directory: {e}")))?;
-        let file = dir.path.join("domain.xml");
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&file)
-            .and_then(|mut f| f.write_all(edited.as_bytes()))
-            .map_err(|e| Error::fatal(format!("cannot write {}: {e}", file.display())))?;
-        let file = file.to_string_lossy().into_owned();
-        let out = self.virsh(
+        // The definition holds its secrets (`--security-info`): a file only this user
+        // reads, removed when dropped.
+        let mut file = tempfile::Builder::new()
+            .prefix("maaspd-virsh-")
+            .suffix(".xml")
+            .tempfile()
+            .or_fatal("cannot create a temporary file")?;
+        file.write_all(plan.xml.as_bytes())
+            .or_fatal(format_args!("cannot write {}", file.path().display()))?;
+        let path = file.path().to_string_lossy();
+        let (read_back, errors) = self.read_back(
             ctx,
-            &Call::Chain(&[
-                vec!["define", "--file", file.as_str()],
-                vec!["dumpxml", "--inactive", "--domain", id],
-            ]),
+            &[
+                &["define", "--file", &path],
+                &["dumpxml", "--inactive", "--domain", id],
+            ],
+            "defining the new boot order",
+            id,
         )?;
-        drop(dir);
-
-        let parts = split_chain(&out.stdout);
-        let read_back = parts.get(1).map(|xml| xml.trim()).unwrap_or_default();
-        if read_back.is_empty() {
-            return Err(self.failure("defining the new boot order", &out.stderr, Some(id)));
-        }
-        let now = boot_order(read_back).map_err(|why| {
-            Error::action(format!("{id}: cannot read back the definition: {why}"))
-        })?;
-        if now != wanted {
-            let errors = self.virsh_errors(&out.stderr);
-            return Err(Error::action(format!(
+        let now = boot_order(&read_back)
+            .map_err(|why| err!(action, "{id}: cannot read back the definition: {why}"))?;
+        if now != plan.labels {
+            bail!(
+                action,
                 "{id}: libvirt did not take the boot order: asked {}, has {}{}",
-                numbered(&wanted),
+                numbered(&plan.labels),
                 numbered(&now),
                 if errors.is_empty() {
-                    String::new()
+                    errors
                 } else {
                     format!(" ({errors})")
                 }
-            )));
+            );
         }
         eprintln!("{id}: boot order now {}", numbered(&now));
         Ok(())
@@ -358,270 +339,246 @@ fn power_state(state: &str) -> Option<PowerState> {
 
 /// MAAS's "Unknown state" error, which it does not retry.
 fn unknown_state(id: &str, state: &str) -> Error {
-    Error::fatal(format!("{id}: unknown state {state:?}"))
+    err!(fatal, "{id}: unknown state {state:?}")
 }
 
 /// A libvirt architecture in MAAS's form: `kernel_to_debian_architecture` in MAAS's
-/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`.
+/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`; any other
+/// (`s390x`, `mips`) is its own Debian name.
 fn maas_arch(arch: &str) -> String {
     let debian = match arch {
         "i686" => "i386",
         "x86_64" => "amd64",
         "aarch64" => "arm64",
         "ppc64le" | "ppc64" => "ppc64el",
-        "s390x" => "s390x",
-        "mips" => "mips",
         "mips64" => "mips64el",
         other => other,
     };
     format!("{debian}/generic")
 }
 
-/// One virsh invocation: a command as separate arguments, or several chained in one
-/// argument (one connection, so the libvirt test driver's state carries over), each
-/// output followed by [`MARK`].
-enum Call<'a> {
-    One(&'a [&'a str]),
-    Chain(&'a [Vec<&'a str>]),
-}
-
-struct Output {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
 impl Virsh {
     fn power_id(&self) -> Result<&str> {
-        match self.settings.power_id.trim() {
-            "" => Err(Error::settings(
-                "driverParameters.power_id: the domain's name is required",
-            )),
-            id => Ok(id),
-        }
+        Some(self.settings.power_id.trim())
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                err!(
+                    settings,
+                    "driverParameters.power_id: the domain's name is required"
+                )
+            })
     }
 
-    fn domstate(&self, ctx: &Context, id: &str) -> Result<String> {
-        let out = self.virsh(ctx, &Call::One(&["domstate", "--domain", id]))?;
-        if !out.success {
-            return Err(self.failure("reading the state", &out.stderr, Some(id)));
-        }
-        Ok(out.stdout.trim().to_owned())
-    }
-
-    /// `start` or `destroy`, and the state read back in the same connection.
-    fn change(
-        &self,
-        ctx: &Context,
-        id: &str,
-        before: &str,
-        command: &str,
-        wanted: PowerState,
-    ) -> Result<()> {
-        let out = self.virsh(
+    /// The domain's name and its state.
+    fn domstate(&self, ctx: &Context) -> Result<(&str, String)> {
+        let id = self.power_id()?;
+        let state = self.run(
             ctx,
-            &Call::Chain(&[
-                vec![command, "--domain", id],
-                vec!["domstate", "--domain", id],
-            ]),
+            &["domstate", "--domain", id],
+            "reading the state",
+            Some(id),
         )?;
-        let parts = split_chain(&out.stdout);
-        let after = parts.get(1).map(|s| s.trim()).unwrap_or_default();
-        if after.is_empty() {
-            return Err(self.failure(&format!("running {command}"), &out.stderr, Some(id)));
-        }
-        if power_state(after) != Some(wanted) {
-            return Err(Error::action(format!(
-                "{id}: {command} failed: {}; the domain is {after}",
-                self.virsh_errors(&out.stderr)
-            )));
-        }
-        let done = if command == "start" {
-            "started"
-        } else {
-            "destroyed"
+        Ok((id, state.trim().to_owned()))
+    }
+
+    /// `power_on` and `power_off` as MAAS does them: `start` only a shut-off domain and
+    /// `destroy` only a running one, the state read back in the same connection; a
+    /// domain already there is left alone.
+    fn switch(&self, ctx: &Context, wanted: PowerState) -> Result<()> {
+        let (id, state) = self.domstate(ctx)?;
+        let (from, command, done) = match wanted {
+            PowerState::On => ("shut off", "start", "started"),
+            _ => ("running", "destroy", "destroyed"),
         };
-        eprintln!("{id}: was {before}; {done}; now {after}");
+        if state == from {
+            let commands: [&[&str]; 2] =
+                [&[command, "--domain", id], &["domstate", "--domain", id]];
+            let (after, errors) =
+                self.read_back(ctx, &commands, &format!("running {command}"), id)?;
+            if power_state(&after) != Some(wanted) {
+                bail!(
+                    action,
+                    "{id}: {command} failed: {errors}; the domain is {after}"
+                );
+            }
+            eprintln!("{id}: was {state}; {done}; now {after}");
+            return Ok(());
+        }
+        match (wanted, power_state(&state)) {
+            (_, Some(now)) if now == wanted => {
+                eprintln!("{id}: {state}, already {}: nothing to do", wanted.as_str())
+            }
+            (PowerState::On, _) => bail!(
+                action,
+                "{id} is {state}: not started, as MAAS starts only a shut-off domain"
+            ),
+            (_, Some(_)) => {
+                eprintln!("{id}: {state}: left to finish, as MAAS destroys only a running domain")
+            }
+            (_, None) => return Err(unknown_state(id, &state)),
+        }
         Ok(())
     }
 
-    fn probed_parameters(&self, name: &str) -> Map<String, Value> {
-        let mut parameters = Map::new();
-        let address = self.settings.power_address.trim().to_owned();
-        parameters.insert("power_address".into(), Value::String(address));
-        parameters.insert("power_id".into(), Value::String(name.to_owned()));
-        // MAAS needs the password to drive the machine it enlists: it goes into the
-        // document, not into a message.
-        let password = self.settings.power_pass.expose().to_owned();
-        parameters.insert("power_pass".into(), Value::String(password));
-        parameters
+    /// One virsh command's output, or the error for its failure.
+    fn run(&self, ctx: &Context, args: &[&str], doing: &str, id: Option<&str>) -> Result<String> {
+        let out = self.virsh(ctx, &[args])?;
+        if !out.success() {
+            return Err(self.failure(doing, &out.stderr, id));
+        }
+        Ok(out.stdout)
+    }
+
+    /// A change and its read-back in one connection: what the read-back printed, and
+    /// virsh's errors; the error for the failure when the read-back printed nothing.
+    fn read_back(
+        &self,
+        ctx: &Context,
+        commands: &[&[&str]],
+        doing: &str,
+        id: &str,
+    ) -> Result<(String, String)> {
+        let out = self.virsh(ctx, commands)?;
+        match split_chain(&out.stdout).get(1).map(|read| read.trim()) {
+            Some(read) if !read.is_empty() => Ok((read.to_owned(), virsh_errors(&out.stderr))),
+            _ => Err(self.failure(doing, &out.stderr, Some(id))),
+        }
     }
 
     /// The error for a failed virsh call, from what virsh printed on stderr.
     fn failure(&self, doing: &str, stderr: &str, id: Option<&str>) -> Error {
-        let errors = self.virsh_errors(stderr);
-        let at = self.shown_address();
-        if stderr.contains("failed to connect to the hypervisor") {
-            let auth = [
-                "Permission denied",
-                "Authentication failed",
-                "authentication failed",
-                "Host key verification failed",
-            ];
-            return if auth.iter().any(|marker| stderr.contains(marker)) {
-                Error::auth(format!("could not log in to {at}: {errors}"))
-            } else if stderr.contains("no connection driver available") {
-                Error::settings(format!(
-                    "driverParameters.power_address: {at} is not a libvirt URI virsh can use: {errors}"
-                ))
-            } else {
-                Error::conn(format!("could not connect to {at}: {errors}"))
-            };
+        let (errors, at) = (virsh_errors(stderr), &self.shown);
+        let auth = [
+            "Permission denied",
+            "Authentication failed",
+            "authentication failed",
+            "Host key verification failed",
+        ];
+        if !stderr.contains("failed to connect to the hypervisor") {
+            // Not the connection.
+        } else if auth.iter().any(|marker| stderr.contains(marker)) {
+            return err!(auth, "could not log in to {at}: {errors}");
+        } else if stderr.contains("no connection driver available") {
+            return err!(
+                settings,
+                "driverParameters.power_address: {at} is not a libvirt URI virsh can use: {errors}"
+            );
+        } else {
+            return err!(conn, "could not connect to {at}: {errors}");
         }
-        if let Some(id) = id
-            && (stderr.contains("failed to get domain") || stderr.contains("Domain not found"))
-        {
+        match id {
             // MAAS: "Failed to get domain"; it does not retry.
-            return Error::settings(format!(
-                "driverParameters.power_id: {at} has no domain named {id:?}"
-            ));
-        }
-        let subject = id.map(|id| format!("{id}: ")).unwrap_or_default();
-        if errors.is_empty() {
-            Error::action(format!("{subject}{doing} failed at {at}"))
-        } else {
-            Error::action(format!("{subject}{doing} failed at {at}: {errors}"))
-        }
-    }
-
-    /// What virsh printed on stderr, one line, without its `error:` prefixes and
-    /// without the password should anything have echoed it.
-    fn virsh_errors(&self, stderr: &str) -> String {
-        let lines: Vec<&str> = stderr
-            .lines()
-            .map(|line| {
-                let line = line.trim();
-                line.strip_prefix("error:").unwrap_or(line).trim()
-            })
-            .filter(|line| !line.is_empty())
-            .collect();
-        self.scrub(&lines.join("; "))
-    }
-
-    /// `power_address` for a message: a password in its user part is hidden.
-    fn shown_address(&self) -> String {
-        let address = self.settings.power_address.trim();
-        let shown = match address.split_once("://") {
-            Some((scheme, rest)) => {
-                let authority = rest.split('/').next().unwrap_or_default();
-                match authority.rsplit_once('@') {
-                    Some((user, host)) if user.contains(':') => {
-                        let name = user.split(':').next().unwrap_or_default();
-                        let tail = &rest[authority.len()..];
-                        format!("{scheme}://{name}:[redacted]@{host}{tail}")
-                    }
-                    _ => address.to_owned(),
-                }
+            Some(id)
+                if stderr.contains("failed to get domain")
+                    || stderr.contains("Domain not found") =>
+            {
+                err!(
+                    settings,
+                    "driverParameters.power_id: {at} has no domain named {id:?}"
+                )
             }
-            None => address.to_owned(),
-        };
-        self.scrub(&shown)
-    }
-
-    fn scrub(&self, text: &str) -> String {
-        let password = self.settings.power_pass.expose();
-        if password.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(password, "[redacted]")
+            _ => {
+                let subject = id.map(|id| format!("{id}: ")).unwrap_or_default();
+                let errors = if errors.is_empty() {
+                    errors
+                } else {
+                    format!(": {errors}")
+                };
+                err!(action, "{subject}{doing} failed at {at}{errors}")
+            }
         }
     }
 
-    /// Runs virsh against the URI, within the call's deadline and the bound of its own.
-    /// The password, for an ssh transport only, reaches ssh through the askpass helper.
-    fn virsh(&self, ctx: &Context, call: &Call) -> Result<Output> {
+    /// Runs virsh against the URI, within the call's deadline and the bound of its own:
+    /// one command as separate arguments, or several chained in one argument (one
+    /// connection, so the libvirt test driver's state carries over), each output followed
+    /// by [`MARK`]. The password, for an ssh transport only, reaches ssh through askpass.
+    fn virsh(&self, ctx: &Context, commands: &[&[&str]]) -> Result<ToolOutput> {
         let mut tool = Tool::new("virsh", "libvirt-clients")
             .arg("--connect")
             .arg(&self.uri)
             .timeout(self.timeout)
             .redact(&self.settings.power_pass)
             .redact(&self.password);
-        tool = match call {
-            Call::One(args) => tool.args(*args),
-            Call::Chain(commands) => tool.arg(chain(commands)),
+        tool = match commands {
+            [args] => tool.args(*args),
+            _ => tool.arg(chain(commands)),
         };
-        let _askpass = if self.over_ssh && !self.password.is_empty() {
-            let askpass = askpass::Server::start(&self.password).map_err(|e| {
-                Error::fatal(format!("cannot set up the askpass helper for ssh: {e}"))
-            })?;
-            tool = tool.env("SSH_ASKPASS", &askpass.program);
-            if std::env::var_os("DISPLAY").is_none() {
-                // ssh uses SSH_ASKPASS only when DISPLAY is set; nothing is displayed.
-                tool = tool.env("DISPLAY", ":0");
-            }
-            Some(askpass)
-        } else {
-            None
-        };
-        let output = tool.run(ctx).map_err(|error| match error.code() {
+        let askpass = (self.over_ssh && !self.password.is_empty())
+            .then(|| Askpass::serve(&self.password))
+            .transpose()?;
+        if let Some(askpass) = &askpass {
+            tool = tool.ssh_askpass(askpass);
+        }
+        tool.run(ctx).map_err(|error| match error.code() {
             // Where the time went: the host.
-            ErrorCode::Conn => {
-                Error::conn(format!("{} at {}", error.message(), self.shown_address()))
-            }
+            ErrorCode::Conn => err!(conn, "{} at {}", error.message(), self.shown),
             _ => error,
-        })?;
-        Ok(Output {
-            success: output.success(),
-            stdout: output.stdout,
-            stderr: output.stderr,
         })
     }
+}
+
+/// What virsh printed on stderr, on one line, without its `error:` prefixes (the tool
+/// has blotted out the password, should anything have echoed it).
+fn virsh_errors(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(|line| line.trim())
+        .map(|line| line.strip_prefix("error:").unwrap_or(line).trim())
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join("; ")
 }
 
 /// Commands for one virsh argument: each followed by `echo MARK`, each word quoted as
 /// virsh's own parser reads it (`'...'` literal, `'\''` for a quote).
-fn chain(commands: &[Vec<&str>]) -> String {
-    commands
+fn chain(commands: &[&[&str]]) -> String {
+    let quoted = |word: &&str| format!("'{}'", word.replace('\'', r"'\''"));
+    let commands: Vec<String> = commands
         .iter()
         .map(|words| {
-            let quoted: Vec<String> = words
-                .iter()
-                .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
-                .collect();
-            format!("{}; echo {MARK}", quoted.join(" "))
+            let words: Vec<String> = words.iter().map(quoted).collect();
+            format!("{}; echo {MARK}", words.join(" "))
         })
-        .collect::<Vec<_>>()
-        .join("; ")
+        .collect();
+    commands.join("; ")
 }
 
 /// The outputs of a chain, one per command (a failed command's is empty).
 fn split_chain(stdout: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    for line in stdout.lines() {
-        if line.trim() == MARK {
-            parts.push(String::new());
-        } else if let Some(part) = parts.last_mut() {
-            part.push_str(line);
-            part.push('\n');
-        }
-    }
+    let lines: Vec<&str> = stdout.lines().collect();
+    let mut parts: Vec<String> = lines
+        .split(|line| line.trim() == MARK)
+        .map(|part| part.iter().map(|line| format!("{line}\n")).collect())
+        .collect();
     parts.pop(); // what follows the last mark
     parts
 }
 
+/// `address` around a password in its user part (`qemu+ssh://user:pw@host/system`):
+/// `qemu+ssh://user`, `pw` and `@host/system`.
+fn split_password(address: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = address.split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (user, _host) = authority.rsplit_once('@')?;
+    let (name, password) = user.split_once(':')?;
+    let start = scheme.len() + "://".len() + name.len();
+    let end = start + ":".len() + password.len();
+    Some((&address[..start], password, &address[end..]))
+}
+
 /// A domain device as the read-back lists it: `network MAC`, `storage SERIAL`, or
 /// `storage DEV` for a disk without a serial.
-fn label_of(device: roxmltree::Node<'_, '_>) -> String {
+fn label_of(device: Node) -> String {
     match device.tag_name().name() {
-        "interface" => match mac_of(device) {
-            Some((_, mac)) => format!("network {mac}"),
-            None => "network (no MAC)".into(),
-        },
-        "disk" => match (serial_of(device), target_of(device)) {
-            (Some((_, serial)), _) if !serial.is_empty() => format!("storage {serial}"),
-            (_, Some(dev)) => format!("storage {dev}"),
-            _ => "storage (unnamed)".into(),
-        },
+        "interface" => format!("network {}", mac_of(device).unwrap_or("(no MAC)".into())),
+        "disk" => {
+            let serial = serial_of(device).filter(|serial| !serial.is_empty());
+            format!(
+                "storage {}",
+                serial.or(target_of(device)).unwrap_or("(unnamed)")
+            )
+        }
         other => other.to_owned(),
     }
 }
@@ -630,47 +587,54 @@ fn normal_mac(mac: &str) -> String {
     mac.trim().to_ascii_lowercase().replace('-', ":")
 }
 
-fn numbered(labels: &[String]) -> String {
-    if labels.is_empty() {
-        return "none".into();
+/// "A, B", or "none" for nothing.
+fn listed(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
     }
-    labels
-        .iter()
-        .enumerate()
-        .map(|(index, label)| format!("{} {label}", index + 1))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
-fn parse(xml: &str) -> std::result::Result<roxmltree::Document<'_>, String> {
+/// "1 A, 2 B", or "none".
+fn numbered(labels: &[String]) -> String {
+    listed(
+        labels
+            .iter()
+            .enumerate()
+            .map(|(index, label)| format!("{} {label}", index + 1)),
+    )
+}
+
+fn parse(xml: &str) -> Parsed<roxmltree::Document<'_>> {
     roxmltree::Document::parse(xml).map_err(|e| format!("unreadable domain XML: {e}"))
 }
 
-fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     node.children().find(|n| n.has_tag_name(name))
 }
 
-fn elements<'a, 'i>(
-    node: Option<roxmltree::Node<'a, 'i>>,
-) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
-    node.into_iter()
+/// The elements in `node`'s child `name` (`<devices>`, `<os>`).
+fn elements<'a, 'i>(node: Node<'a, 'i>, name: &str) -> impl Iterator<Item = Node<'a, 'i>> {
+    child(node, name)
+        .into_iter()
         .flat_map(|node| node.children())
         .filter(|n| n.is_element())
 }
 
-/// A device element's `<mac address>` (interfaces) or `<serial>` (disks).
-fn mac_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node<'a, 'i>, String)> {
-    let mac = child(device, "mac")?;
-    Some((mac, normal_mac(mac.attribute("address")?)))
+/// An interface's `<mac address>`, in lower case with colons.
+fn mac_of(device: Node) -> Option<String> {
+    Some(normal_mac(child(device, "mac")?.attribute("address")?))
 }
 
-fn serial_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node<'a, 'i>, String)> {
-    let serial = child(device, "serial")?;
-    Some((serial, serial.text().unwrap_or_default().trim().to_owned()))
+/// A disk's `<serial>`.
+fn serial_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
+    child(device, "serial").map(|serial| serial.text().unwrap_or_default().trim())
 }
 
 /// A disk's `<target dev>`, the name libvirt gives it (`vda`, `sda`).
-fn target_of<'a>(device: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+fn target_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
     child(device, "target")?.attribute("dev")
 }
 
@@ -692,26 +656,9 @@ fn is_id_path_of(id_path: &str, serial: &str) -> bool {
     .contains(&link.to_owned())
 }
 
-/// The domain's disk MAAS means, by the surest identity MAAS gives: its serial, else its
-/// id_path, else its name. (A name is only the guest kernel's, and may differ.)
-fn find_disk<'a, 'i>(
-    disks: &[roxmltree::Node<'a, 'i>],
-    disk: &Disk,
-) -> Option<roxmltree::Node<'a, 'i>> {
-    let serial = |d: &roxmltree::Node| serial_of(*d).map(|(_, serial)| serial);
-    let found = match identity(disk)? {
-        ("serial", wanted) => disks.iter().find(|d| serial(d).as_deref() == Some(wanted)),
-        ("id_path", id_path) => disks
-            .iter()
-            .find(|d| serial(d).is_some_and(|serial| is_id_path_of(id_path, &serial))),
-        (_, name) => disks.iter().find(|d| target_of(**d) == Some(name)),
-    };
-    found.copied()
-}
-
-/// The identity [`find_disk`] goes by: `("serial", ...)`, `("id_path", ...)` or
-/// `("name", ...)`.
-fn identity(disk: &Disk) -> Option<(&'static str, &str)> {
+/// The identity of a disk MAAS gives that the driver goes by, the surest first: its
+/// serial, else its id_path, else its name (only the guest kernel's, which may differ).
+fn identity(disk: &Disk) -> (&'static str, &str) {
     [
         ("serial", &disk.serial),
         ("id_path", &disk.id_path),
@@ -719,33 +666,34 @@ fn identity(disk: &Disk) -> Option<(&'static str, &str)> {
     ]
     .into_iter()
     .find_map(|(key, value)| Some((key, value.as_deref()?)))
+    .unwrap_or(("identity", "none"))
+}
+
+/// Whether `device` is the disk with that [`identity`].
+fn is_disk(device: Node, (key, value): (&str, &str)) -> bool {
+    match key {
+        "serial" => serial_of(device) == Some(value),
+        "id_path" => serial_of(device).is_some_and(|serial| is_id_path_of(value, serial)),
+        "name" => target_of(device) == Some(value),
+        _ => false,
+    }
 }
 
 /// For `"network"` and `"disk"`: the first of `devices` not `chosen` yet, `None` when
 /// all are; an error when the domain has none.
 fn first_free<'a, 'i>(
-    devices: &[roxmltree::Node<'a, 'i>],
-    chosen: &[roxmltree::Node<'a, 'i>],
+    devices: &[Node<'a, 'i>],
+    chosen: &[Node<'a, 'i>],
     kind: &str,
-) -> std::result::Result<Option<roxmltree::Node<'a, 'i>>, String> {
+) -> Parsed<Option<Node<'a, 'i>>> {
     if devices.is_empty() {
         return Err(format!("no {kind} to boot from"));
     }
     Ok(devices.iter().copied().find(|d| !chosen.contains(d)))
 }
 
-/// "A, B" or "none", for an error listing what a domain has.
-fn listed(items: impl Iterator<Item = String>) -> String {
-    let items: Vec<String> = items.collect();
-    if items.is_empty() {
-        "none".into()
-    } else {
-        items.join(", ")
-    }
-}
-
-/// A domain's architecture and first MAC, from its XML.
-fn describe(xml: &str) -> std::result::Result<(String, Option<String>), String> {
+/// A domain's architecture in MAAS's form and its first MAC, from its XML.
+fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     if xml.is_empty() {
         return Err("its definition could not be read".into());
     }
@@ -756,10 +704,10 @@ fn describe(xml: &str) -> std::result::Result<(String, Option<String>), String> 
         .and_then(|t| t.attribute("arch"))
         .filter(|arch| !arch.is_empty())
         .ok_or("its definition names no architecture")?;
-    let mac = elements(child(domain, "devices"))
+    let mac = elements(domain, "devices")
         .filter(|d| d.has_tag_name("interface"))
-        .find_map(|d| mac_of(d).map(|(_, mac)| mac));
-    Ok((arch.to_owned(), mac))
+        .find_map(mac_of);
+    Ok((maas_arch(arch), mac))
 }
 
 /// The edited definition and what it boots, first first.
@@ -779,69 +727,58 @@ struct BootPlan {
 /// not have (a RAID or LVM device) is left out; any other device it does not have is an
 /// error naming it. `"network"` and `"disk"` take the first interface and the first disk
 /// not otherwise in the order.
-fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<BootPlan, String> {
+fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let all_devices: Vec<_> = elements(child(domain, "devices")).collect();
-    let interfaces: Vec<_> = all_devices
+    let all: Vec<Node> = elements(domain, "devices").collect();
+    let interfaces: Vec<Node> = all
         .iter()
         .copied()
         .filter(|d| d.has_tag_name("interface"))
         .collect();
     // Disks proper: not a CD-ROM or floppy drive.
-    let disks: Vec<_> = all_devices
+    let disks: Vec<Node> = all
         .iter()
         .copied()
         .filter(|d| d.has_tag_name("disk") && d.attribute("device").unwrap_or("disk") == "disk")
         .collect();
-    // (range to replace, new text); insertions are empty ranges.
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for boot in elements(child(domain, "os")).filter(|n| n.has_tag_name("boot")) {
-        edits.push((boot.range(), String::new()));
-    }
-    for device in &all_devices {
-        for boot in device.children().filter(|n| n.has_tag_name("boot")) {
-            edits.push((boot.range(), String::new()));
-        }
-    }
-    let mut chosen: Vec<roxmltree::Node> = Vec::new();
+    let mut chosen: Vec<Node> = Vec::new();
     let mut left_out = Vec::new();
     for device in devices {
         let found = match device {
             BootDevice::Network { mac } => {
-                let wanted = normal_mac(mac);
-                let found = interfaces
-                    .iter()
-                    .copied()
-                    .find(|d| mac_of(*d).is_some_and(|(_, mac)| mac == wanted));
-                if found.is_none() {
-                    let known = interfaces.iter().filter_map(|d| mac_of(*d).map(|(_, m)| m));
-                    return Err(format!(
+                let wanted = Some(normal_mac(mac));
+                let found = interfaces.iter().copied().find(|d| mac_of(*d) == wanted);
+                let known = || listed(interfaces.iter().filter_map(|d| mac_of(*d)));
+                let missing = || {
+                    format!(
                         "no network interface with MAC {} (it has: {})",
                         mac.trim(),
-                        listed(known)
-                    ));
-                }
-                found
+                        known()
+                    )
+                };
+                Some(found.ok_or_else(missing)?)
             }
-            BootDevice::Storage(disk) => match (find_disk(&disks, disk), identity(disk)) {
-                (Some(found), _) => Some(found),
-                (None, Some(("name", name))) => {
-                    left_out.push(format!("no disk with name {name}"));
-                    None
+            BootDevice::Storage(disk) => {
+                let (key, value) = identity(disk);
+                match disks.iter().copied().find(|d| is_disk(*d, (key, value))) {
+                    None if key == "name" => {
+                        left_out.push(format!("no disk with name {value}"));
+                        None
+                    }
+                    None => {
+                        let known = disks.iter().map(|d| {
+                            let serial = serial_of(*d).unwrap_or("no serial");
+                            format!("{serial} on {}", target_of(*d).unwrap_or("?"))
+                        });
+                        return Err(format!(
+                            "no disk with {key} {value} (it has: {})",
+                            listed(known)
+                        ));
+                    }
+                    found => found,
                 }
-                (None, identity) => {
-                    let (key, value) = identity.unwrap_or(("identity", "none"));
-                    let known = disks.iter().map(|d| {
-                        let serial = serial_of(*d).map_or("no serial".into(), |(_, s)| s);
-                        format!("{serial} on {}", target_of(*d).unwrap_or("?"))
-                    });
-                    return Err(format!(
-                        "no disk with {key} {value} (it has: {})",
-                        listed(known)
-                    ));
-                }
-            },
+            }
             BootDevice::AnyNetwork => first_free(&interfaces, &chosen, "network interface")?,
             BootDevice::AnyStorage => first_free(&disks, &chosen, "disk")?,
             other => return Err(format!("cannot boot from {other:?}")),
@@ -855,178 +792,53 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<Boo
     if chosen.is_empty() {
         return Err("none of the boot devices given is on the domain".into());
     }
+    // (range to replace, new text); insertions are empty ranges. Every <boot> goes, in
+    // <os> and in the devices.
+    let mut edits: Vec<(Range<usize>, String)> = elements(domain, "os")
+        .chain(all.iter().flat_map(|device| device.children()))
+        .filter(|n| n.has_tag_name("boot"))
+        .map(|boot| (boot.range(), String::new()))
+        .collect();
     for (index, device) in chosen.iter().enumerate() {
         // After the element that names the device, else its first.
         let anchor = ["mac", "serial", "target"]
             .iter()
             .find_map(|name| child(*device, name))
-            .or_else(|| device.children().find(|n| n.is_element()));
-        let at = anchor.map_or(device.range().end, |anchor| anchor.range().end);
+            .or_else(|| device.first_element_child());
+        let at = anchor.unwrap_or(*device).range().end;
         edits.push((at..at, format!("<boot order='{}'/>", index + 1)));
     }
     // From the end backwards; at one position the removal before the insertion.
-    edits.sort_by(|(a, _), (b, _)| b.start.cmp(&a.start).then(b.end.cmp(&a.end)));
+    edits.sort_by_key(|(range, _)| Reverse((range.start, range.end)));
     let mut edited = xml.to_owned();
     for (range, text) in edits {
         edited.replace_range(range, &text);
     }
+    let labels = chosen.iter().map(|device| label_of(*device)).collect();
     Ok(BootPlan {
         xml: edited,
-        labels: chosen.iter().map(|device| label_of(*device)).collect(),
+        labels,
         left_out,
     })
 }
 
 /// The boot order a definition holds, as labels, first first; an `<os><boot dev>` left
 /// over shows as `os dev ...`.
-fn boot_order(xml: &str) -> std::result::Result<Vec<String>, String> {
+fn boot_order(xml: &str) -> Parsed<Vec<String>> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let mut labels: Vec<String> = elements(child(domain, "os"))
-        .filter(|n| n.has_tag_name("boot"))
-        .map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")))
-        .collect();
     let mut ordered = Vec::new();
-    for device in elements(child(domain, "devices")) {
-        let Some(order) = child(device, "boot").and_then(|b| b.attribute("order")) else {
-            continue;
-        };
-        let order: u32 = order.parse().map_err(|_| format!("boot order {order:?}"))?;
-        ordered.push((order, label_of(device)));
+    for device in elements(domain, "devices") {
+        if let Some(order) = child(device, "boot").and_then(|boot| boot.attribute("order")) {
+            let order: u32 = order.parse().map_err(|_| format!("boot order {order:?}"))?;
+            ordered.push((order, label_of(device)));
+        }
     }
     ordered.sort();
-    labels.extend(ordered.into_iter().map(|(_, label)| label));
-    Ok(labels)
-}
-
-/// A directory only this user can enter, removed when dropped.
-struct PrivateDir {
-    path: PathBuf,
-}
-
-impl PrivateDir {
-    fn new(purpose: &str) -> io::Result<PrivateDir> {
-        let base = std::env::temp_dir();
-        let mut last = None;
-        for attempt in 0..16u32 {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or_default();
-            let path = base.join(format!(
-                "maaspd-virsh-{purpose}-{}-{nanos:x}{attempt}",
-                std::process::id()
-            ));
-            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(PrivateDir { path }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| io::Error::other("no free name")))
-    }
-}
-
-impl Drop for PrivateDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// The password's way to ssh: this binary, under [`askpass::PROGRAM`], is the askpass
-/// program; it gets the password from the driver over a UNIX socket beside it.
-mod askpass {
-    use super::*;
-
-    /// The name this binary is linked under in the private directory.
-    pub const PROGRAM: &str = "maaspd-virsh-askpass";
-    const SOCKET: &str = "socket";
-
-    /// Serves the password once, to whoever connects first (only this user can).
-    pub struct Server {
-        pub program: PathBuf,
-        dir: PrivateDir,
-        done: Arc<AtomicBool>,
-    }
-
-    impl Server {
-        pub fn start(password: &Secret) -> io::Result<Server> {
-            let dir = PrivateDir::new("askpass")?;
-            let program = dir.path.join(PROGRAM);
-            symlink(std::env::current_exe()?, &program)?;
-            let listener = UnixListener::bind(dir.path.join(SOCKET))?;
-            let done = Arc::new(AtomicBool::new(false));
-            let finished = Arc::clone(&done);
-            let password = password.expose().to_owned();
-            std::thread::spawn(move || {
-                if let Ok((mut stream, _)) = listener.accept()
-                    && !finished.load(Ordering::SeqCst)
-                {
-                    let _ = stream.write_all(password.as_bytes());
-                }
-            });
-            Ok(Server { program, dir, done })
-        }
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            // Wake the serving thread, if still waiting, with nothing to serve.
-            self.done.store(true, Ordering::SeqCst);
-            let _ = UnixStream::connect(self.dir.path.join(SOCKET));
-        }
-    }
-
-    /// When this process is ssh's askpass program: prints the password and returns the
-    /// exit status; otherwise `None`.
-    pub fn answer_if_invoked() -> Option<ExitCode> {
-        let mut args = std::env::args_os();
-        let program = PathBuf::from(args.next()?);
-        if program.file_name() != Some(PROGRAM.as_ref()) {
-            return None;
-        }
-        let prompt = args.next().unwrap_or_default();
-        if prompt.to_string_lossy().contains("yes/no") {
-            // Not a password question: the password is no answer to it.
-            return Some(ExitCode::FAILURE);
-        }
-        Some(match fetch(&program) {
-            Ok(password) if !password.is_empty() => {
-                let mut stdout = io::stdout().lock();
-                let _ = stdout.write_all(&password);
-                let _ = stdout.write_all(b"\n");
-                ExitCode::SUCCESS
-            }
-            _ => ExitCode::FAILURE,
-        })
-    }
-
-    fn fetch(program: &Path) -> io::Result<Vec<u8>> {
-        let socket = program.with_file_name(SOCKET);
-        let mut stream = UnixStream::connect(socket)?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        let mut password = Vec::new();
-        stream.read_to_end(&mut password)?;
-        Ok(password)
-    }
-}
-
-/// `address` without a password in its user part (`qemu+ssh://user:pw@host/system`),
-/// and that password.
-fn without_password(address: &str) -> (String, Option<String>) {
-    let Some((scheme, rest)) = address.split_once("://") else {
-        return (address.to_owned(), None);
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let Some((user, host)) = authority.rsplit_once('@') else {
-        return (address.to_owned(), None);
-    };
-    let Some((name, password)) = user.split_once(':') else {
-        return (address.to_owned(), None);
-    };
-    let tail = &rest[authority.len()..];
-    (
-        format!("{scheme}://{name}@{host}{tail}"),
-        Some(password.to_owned()),
-    )
+    let os = elements(domain, "os")
+        .filter(|n| n.has_tag_name("boot"))
+        .map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")));
+    Ok(os
+        .chain(ordered.into_iter().map(|(_, label)| label))
+        .collect())
 }
