@@ -82,6 +82,7 @@ use maaspd::{
     Secret, bail, err,
 };
 use roxmltree::Node;
+use tempfile::NamedTempFile;
 
 /// Virsh (virtual systems)
 ///
@@ -114,21 +115,33 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const TIMEOUT_ENV: &str = "MAASPD_VIRSH_TIMEOUT";
 /// What `echo` prints between the outputs of chained commands.
 const MARK: &str = "@@maaspd-virsh-mark@@";
+/// Where a bad address or domain name is reported.
+const ADDRESS: &str = "driverParameters.power_address";
+const POWER_ID: &str = "driverParameters.power_id";
+/// What ssh or libvirt says of refused credentials.
+const REFUSED: [&str; 4] = [
+    "Permission denied",
+    "Authentication failed",
+    "authentication failed",
+    "Host key verification failed",
+];
 
 /// What reading domain XML gives: the value, or what is wrong.
 type Parsed<T> = std::result::Result<T, String>;
+/// An edited definition, the chosen devices' labels as the read-back should list them,
+/// first first, and the devices given that were left out.
+type BootPlan = (String, Vec<String>, Vec<String>);
 
 struct Virsh {
     settings: Settings,
-    /// The password for ssh: `power_pass`, else one written into the address's user
-    /// part (taken out of the URI, so that it never reaches virsh's command line).
-    password: Secret,
     /// The URI handed to virsh: `power_address` plus the SSH options above.
     uri: String,
     /// `power_address` for messages: a password in it hidden.
     shown: String,
-    /// Whether the URI tunnels through OpenSSH, the only transport the password reaches.
-    over_ssh: bool,
+    /// The password for ssh, over an OpenSSH transport (the only one it reaches):
+    /// `power_pass`, else one written into the address's user part (taken out of the
+    /// URI, so that it never reaches virsh's command line).
+    askpass: Option<Secret>,
     timeout: Duration,
 }
 
@@ -148,16 +161,13 @@ impl Virsh {
     fn new(settings: Settings) -> Result<Self> {
         let address = settings.power_address.trim();
         if address.is_empty() {
-            bail!(
-                settings,
-                "driverParameters.power_address: the libvirt URI is empty"
-            );
+            bail!(settings, "{ADDRESS}: the libvirt URI is empty");
         }
         if address.contains('?') {
             // MAAS's words: a query could name a command for libvirt to run.
             bail!(
                 settings,
-                "driverParameters.power_address: Supplying extra parameters to the Virsh address is not supported."
+                "{ADDRESS}: Supplying extra parameters to the Virsh address is not supported."
             );
         }
         let in_address = split_password(address);
@@ -173,35 +183,31 @@ impl Virsh {
             "" => shown,
             pass => shown.replace(pass, "[redacted]"),
         };
-        let over_ssh = address
-            .split_once("://")
-            .is_some_and(|(scheme, _)| scheme.ends_with("+ssh"));
+        let scheme = address.split_once("://").map(|(scheme, _)| scheme);
+        let over_ssh = scheme.is_some_and(|scheme| scheme.ends_with("+ssh"));
         let uri = match (over_ssh, password.is_empty()) {
             (false, _) => address,
             (true, true) => format!("{address}?no_verify=1&no_tty=1"),
             (true, false) => format!("{address}?no_verify=1"),
         };
         let timeout = match std::env::var(TIMEOUT_ENV) {
-            Ok(seconds) => seconds
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|seconds| *seconds > 0.0)
-                .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-                .ok_or_else(|| {
-                    err!(
-                        settings,
-                        "{TIMEOUT_ENV}={seconds:?} is not a positive number of seconds"
-                    )
-                })?,
             Err(_) => DEFAULT_TIMEOUT,
+            // Not a number is NaN, which no duration is.
+            Ok(text) => {
+                match Duration::try_from_secs_f64(text.trim().parse().unwrap_or(f64::NAN)) {
+                    Ok(limit) if !limit.is_zero() => limit,
+                    _ => bail!(
+                        settings,
+                        "{TIMEOUT_ENV}={text:?} is not a positive number of seconds"
+                    ),
+                }
+            }
         };
         Ok(Virsh {
             settings,
-            password,
             uri,
             shown,
-            over_ssh,
+            askpass: (over_ssh && !password.is_empty()).then_some(password),
             timeout,
         })
     }
@@ -220,25 +226,15 @@ impl Virsh {
     }
 
     fn probe(&self, ctx: &Context) -> Result<Vec<ProbedSystem>> {
-        let listed = self.run(
-            ctx,
-            &["list", "--all", "--name"],
-            "listing the domains",
-            None,
-        )?;
-        let names: Vec<&str> = listed
-            .lines()
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .collect();
+        let list = ["list", "--all", "--name"];
+        let listed = self.run(ctx, &list, "listing the domains", None)?;
+        let lines = listed.lines().map(str::trim);
+        let names: Vec<&str> = lines.filter(|name| !name.is_empty()).collect();
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let dumps: Vec<[&str; 3]> = names
-            .iter()
-            .map(|name| ["dumpxml", "--domain", name])
-            .collect();
-        let out = self.virsh(ctx, &dumps.iter().map(|dump| &dump[..]).collect::<Vec<_>>())?;
+        let dumps: Vec<[&str; 3]> = names.iter().map(|n| ["dumpxml", "--domain", n]).collect();
+        let out = self.virsh(ctx, &dumps)?;
         let xmls = split_chain(&out.stdout);
         if xmls.iter().all(|xml| xml.trim().is_empty()) {
             return Err(self.failure("reading the domains' definitions", &out.stderr, None));
@@ -274,44 +270,32 @@ impl Virsh {
         if devices.is_empty() {
             bail!(fatal, "set_boot_order: no boot device given");
         }
-        let args = ["dumpxml", "--inactive", "--security-info", "--domain", id];
-        let xml = self.run(ctx, &args, "reading the definition", Some(id))?;
-        let plan = with_boot_order(&xml, devices).map_err(|why| err!(fatal, "{id}: {why}"))?;
-        for device in &plan.left_out {
+        let dump = ["dumpxml", "--inactive", "--security-info", "--domain", id];
+        let xml = self.run(ctx, &dump, "reading the definition", Some(id))?;
+        let (edited, wanted, left_out) =
+            with_boot_order(&xml, devices).map_err(|why| err!(fatal, "{id}: {why}"))?;
+        for device in left_out {
             eprintln!("{id}: {device}: left out of the boot order");
         }
         // The definition holds its secrets (`--security-info`): a file only this user
         // reads, removed when dropped.
-        let mut file = tempfile::Builder::new()
-            .prefix("maaspd-virsh-")
-            .suffix(".xml")
-            .tempfile()
-            .or_fatal("cannot create a temporary file")?;
-        file.write_all(plan.xml.as_bytes())
+        let mut file = NamedTempFile::new().or_fatal("cannot create a temporary file")?;
+        file.write_all(edited.as_bytes())
             .or_fatal(format_args!("cannot write {}", file.path().display()))?;
         let path = file.path().to_string_lossy();
-        let (read_back, errors) = self.read_back(
-            ctx,
-            &[
-                &["define", "--file", &path],
-                &["dumpxml", "--inactive", "--domain", id],
-            ],
-            "defining the new boot order",
-            id,
-        )?;
+        let define: [&[&str]; 2] = [
+            &["define", "--file", &path],
+            &["dumpxml", "--inactive", "--domain", id],
+        ];
+        let (read_back, errors) = self.read_back(ctx, &define, "defining the new boot order")?;
         let now = boot_order(&read_back)
             .map_err(|why| err!(action, "{id}: cannot read back the definition: {why}"))?;
-        if now != plan.labels {
+        if now != wanted {
+            let asked = format!("asked {}, has {}", numbered(&wanted), numbered(&now));
+            let errors = wrapped(" (", &errors, ")");
             bail!(
                 action,
-                "{id}: libvirt did not take the boot order: asked {}, has {}{}",
-                numbered(&plan.labels),
-                numbered(&now),
-                if errors.is_empty() {
-                    errors
-                } else {
-                    format!(" ({errors})")
-                }
+                "{id}: libvirt did not take the boot order: {asked}{errors}"
             );
         }
         eprintln!("{id}: boot order now {}", numbered(&now));
@@ -359,25 +343,17 @@ fn maas_arch(arch: &str) -> String {
 
 impl Virsh {
     fn power_id(&self) -> Result<&str> {
-        Some(self.settings.power_id.trim())
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| {
-                err!(
-                    settings,
-                    "driverParameters.power_id: the domain's name is required"
-                )
-            })
+        match self.settings.power_id.trim() {
+            "" => bail!(settings, "{POWER_ID}: the domain's name is required"),
+            id => Ok(id),
+        }
     }
 
     /// The domain's name and its state.
     fn domstate(&self, ctx: &Context) -> Result<(&str, String)> {
         let id = self.power_id()?;
-        let state = self.run(
-            ctx,
-            &["domstate", "--domain", id],
-            "reading the state",
-            Some(id),
-        )?;
+        let args = ["domstate", "--domain", id];
+        let state = self.run(ctx, &args, "reading the state", Some(id))?;
         Ok((id, state.trim().to_owned()))
     }
 
@@ -391,10 +367,8 @@ impl Virsh {
             _ => ("running", "destroy", "destroyed"),
         };
         if state == from {
-            let commands: [&[&str]; 2] =
-                [&[command, "--domain", id], &["domstate", "--domain", id]];
-            let (after, errors) =
-                self.read_back(ctx, &commands, &format!("running {command}"), id)?;
+            let change: [&[&str]; 2] = [&[command, "--domain", id], &["domstate", "--domain", id]];
+            let (after, errors) = self.read_back(ctx, &change, &format!("running {command}"))?;
             if power_state(&after) != Some(wanted) {
                 bail!(
                     action,
@@ -404,19 +378,16 @@ impl Virsh {
             eprintln!("{id}: was {state}; {done}; now {after}");
             return Ok(());
         }
-        match (wanted, power_state(&state)) {
-            (_, Some(now)) if now == wanted => {
-                eprintln!("{id}: {state}, already {}: nothing to do", wanted.as_str())
-            }
+        let note = match (wanted, power_state(&state)) {
+            (_, Some(now)) if now == wanted => format!(", already {}: nothing to do", now.as_str()),
             (PowerState::On, _) => bail!(
                 action,
                 "{id} is {state}: not started, as MAAS starts only a shut-off domain"
             ),
-            (_, Some(_)) => {
-                eprintln!("{id}: {state}: left to finish, as MAAS destroys only a running domain")
-            }
+            (_, Some(_)) => ": left to finish, as MAAS destroys only a running domain".into(),
             (_, None) => return Err(unknown_state(id, &state)),
-        }
+        };
+        eprintln!("{id}: {state}{note}");
         Ok(())
     }
 
@@ -429,63 +400,39 @@ impl Virsh {
         Ok(out.stdout)
     }
 
-    /// A change and its read-back in one connection: what the read-back printed, and
-    /// virsh's errors; the error for the failure when the read-back printed nothing.
-    fn read_back(
-        &self,
-        ctx: &Context,
-        commands: &[&[&str]],
-        doing: &str,
-        id: &str,
-    ) -> Result<(String, String)> {
-        let out = self.virsh(ctx, commands)?;
+    /// A change to the domain and its read-back in one connection: what the read-back
+    /// printed, and virsh's errors; the failure when the read-back printed nothing.
+    fn read_back(&self, ctx: &Context, calls: &[&[&str]], doing: &str) -> Result<(String, String)> {
+        let out = self.virsh(ctx, calls)?;
         match split_chain(&out.stdout).get(1).map(|read| read.trim()) {
             Some(read) if !read.is_empty() => Ok((read.to_owned(), virsh_errors(&out.stderr))),
-            _ => Err(self.failure(doing, &out.stderr, Some(id))),
+            _ => Err(self.failure(doing, &out.stderr, self.power_id().ok())),
         }
     }
 
     /// The error for a failed virsh call, from what virsh printed on stderr.
     fn failure(&self, doing: &str, stderr: &str, id: Option<&str>) -> Error {
         let (errors, at) = (virsh_errors(stderr), &self.shown);
-        let auth = [
-            "Permission denied",
-            "Authentication failed",
-            "authentication failed",
-            "Host key verification failed",
-        ];
-        if !stderr.contains("failed to connect to the hypervisor") {
-            // Not the connection.
-        } else if auth.iter().any(|marker| stderr.contains(marker)) {
-            return err!(auth, "could not log in to {at}: {errors}");
-        } else if stderr.contains("no connection driver available") {
-            return err!(
+        let said = |markers: &[&str]| markers.iter().any(|marker| stderr.contains(marker));
+        let connecting = stderr.contains("failed to connect to the hypervisor");
+        if connecting && said(&REFUSED) {
+            err!(auth, "could not log in to {at}: {errors}")
+        } else if connecting && stderr.contains("no connection driver available") {
+            err!(
                 settings,
-                "driverParameters.power_address: {at} is not a libvirt URI virsh can use: {errors}"
-            );
-        } else {
-            return err!(conn, "could not connect to {at}: {errors}");
-        }
-        match id {
+                "{ADDRESS}: {at} is not a libvirt URI virsh can use: {errors}"
+            )
+        } else if connecting {
+            err!(conn, "could not connect to {at}: {errors}")
+        } else if let Some(id) = id
+            && said(&["failed to get domain", "Domain not found"])
+        {
             // MAAS: "Failed to get domain"; it does not retry.
-            Some(id)
-                if stderr.contains("failed to get domain")
-                    || stderr.contains("Domain not found") =>
-            {
-                err!(
-                    settings,
-                    "driverParameters.power_id: {at} has no domain named {id:?}"
-                )
-            }
-            _ => {
-                let subject = id.map(|id| format!("{id}: ")).unwrap_or_default();
-                let errors = if errors.is_empty() {
-                    errors
-                } else {
-                    format!(": {errors}")
-                };
-                err!(action, "{subject}{doing} failed at {at}{errors}")
-            }
+            err!(settings, "{POWER_ID}: {at} has no domain named {id:?}")
+        } else {
+            let subject = wrapped("", id.unwrap_or_default(), ": ");
+            let errors = wrapped(": ", &errors, "");
+            err!(action, "{subject}{doing} failed at {at}{errors}")
         }
     }
 
@@ -493,20 +440,17 @@ impl Virsh {
     /// one command as separate arguments, or several chained in one argument (one
     /// connection, so the libvirt test driver's state carries over), each output followed
     /// by [`MARK`]. The password, for an ssh transport only, reaches ssh through askpass.
-    fn virsh(&self, ctx: &Context, commands: &[&[&str]]) -> Result<ToolOutput> {
+    fn virsh<'a, C: AsRef<[&'a str]>>(&self, ctx: &Context, commands: &[C]) -> Result<ToolOutput> {
         let mut tool = Tool::new("virsh", "libvirt-clients")
-            .arg("--connect")
-            .arg(&self.uri)
+            .args(["--connect", &self.uri])
             .timeout(self.timeout)
-            .redact(&self.settings.power_pass)
-            .redact(&self.password);
+            .redact(&self.settings.power_pass);
         tool = match commands {
-            [args] => tool.args(*args),
+            [args] => tool.args(args.as_ref()),
             _ => tool.arg(chain(commands)),
         };
-        let askpass = (self.over_ssh && !self.password.is_empty())
-            .then(|| Askpass::serve(&self.password))
-            .transpose()?;
+        // Serves the password until virsh is done.
+        let askpass = self.askpass.as_ref().map(Askpass::serve).transpose()?;
         if let Some(askpass) = &askpass {
             tool = tool.ssh_askpass(askpass);
         }
@@ -521,27 +465,32 @@ impl Virsh {
 /// What virsh printed on stderr, on one line, without its `error:` prefixes (the tool
 /// has blotted out the password, should anything have echoed it).
 fn virsh_errors(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(|line| line.trim())
-        .map(|line| line.strip_prefix("error:").unwrap_or(line).trim())
+    let lines = stderr.lines().map(str::trim);
+    let lines = lines.map(|line| line.strip_prefix("error:").map_or(line, str::trim));
+    lines
         .filter(|line| !line.is_empty())
-        .collect();
-    lines.join("; ")
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `text` between `before` and `after`, or nothing for no text.
+fn wrapped(before: &str, text: &str, after: &str) -> String {
+    match text {
+        "" => String::new(),
+        text => format!("{before}{text}{after}"),
+    }
 }
 
 /// Commands for one virsh argument: each followed by `echo MARK`, each word quoted as
 /// virsh's own parser reads it (`'...'` literal, `'\''` for a quote).
-fn chain(commands: &[&[&str]]) -> String {
+fn chain<'a, C: AsRef<[&'a str]>>(commands: &[C]) -> String {
     let quoted = |word: &&str| format!("'{}'", word.replace('\'', r"'\''"));
-    let commands: Vec<String> = commands
-        .iter()
-        .map(|words| {
-            let words: Vec<String> = words.iter().map(quoted).collect();
-            format!("{}; echo {MARK}", words.join(" "))
-        })
-        .collect();
-    commands.join("; ")
+    let mut chained = Vec::new();
+    for words in commands {
+        let words: Vec<String> = words.as_ref().iter().map(quoted).collect();
+        chained.push(format!("{}; echo {MARK}", words.join(" ")));
+    }
+    chained.join("; ")
 }
 
 /// The outputs of a chain, one per command (a failed command's is empty).
@@ -570,15 +519,11 @@ fn split_password(address: &str) -> Option<(&str, &str, &str)> {
 /// A domain device as the read-back lists it: `network MAC`, `storage SERIAL`, or
 /// `storage DEV` for a disk without a serial.
 fn label_of(device: Node) -> String {
+    let serial = serial_of(device).filter(|serial| !serial.is_empty());
+    let name = serial.or(target_of(device)).unwrap_or("(unnamed)");
     match device.tag_name().name() {
         "interface" => format!("network {}", mac_of(device).unwrap_or("(no MAC)".into())),
-        "disk" => {
-            let serial = serial_of(device).filter(|serial| !serial.is_empty());
-            format!(
-                "storage {}",
-                serial.or(target_of(device)).unwrap_or("(unnamed)")
-            )
-        }
+        "disk" => format!("storage {name}"),
         other => other.to_owned(),
     }
 }
@@ -590,21 +535,16 @@ fn normal_mac(mac: &str) -> String {
 /// "A, B", or "none" for nothing.
 fn listed(items: impl Iterator<Item = String>) -> String {
     let items: Vec<String> = items.collect();
-    if items.is_empty() {
-        "none".into()
-    } else {
-        items.join(", ")
+    match items.is_empty() {
+        true => "none".into(),
+        false => items.join(", "),
     }
 }
 
 /// "1 A, 2 B", or "none".
 fn numbered(labels: &[String]) -> String {
-    listed(
-        labels
-            .iter()
-            .enumerate()
-            .map(|(index, label)| format!("{} {label}", index + 1)),
-    )
+    let numbered = labels.iter().enumerate();
+    listed(numbered.map(|(index, label)| format!("{} {label}", index + 1)))
 }
 
 fn parse(xml: &str) -> Parsed<roxmltree::Document<'_>> {
@@ -617,10 +557,16 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
 
 /// The elements in `node`'s child `name` (`<devices>`, `<os>`).
 fn elements<'a, 'i>(node: Node<'a, 'i>, name: &str) -> impl Iterator<Item = Node<'a, 'i>> {
-    child(node, name)
-        .into_iter()
-        .flat_map(|node| node.children())
-        .filter(|n| n.is_element())
+    let children = child(node, name).map(|parent| parent.children());
+    children.into_iter().flatten().filter(|n| n.is_element())
+}
+
+/// The domain's devices of a kind: `interface`, or `disk` (proper, not a CD-ROM or a
+/// floppy drive: no other `device` attribute).
+fn devices<'a, 'i>(domain: Node<'a, 'i>, kind: &str) -> Vec<Node<'a, 'i>> {
+    let proper = |d: &Node| d.attribute("device").is_none_or(|device| device == "disk");
+    let all = elements(domain, "devices");
+    all.filter(|d| d.has_tag_name(kind) && proper(d)).collect()
 }
 
 /// An interface's `<mac address>`, in lower case with colons.
@@ -643,30 +589,23 @@ fn target_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
 /// carries, `scsi-0QEMU_QEMU_HARDDISK_` (SCSI) or `ata-QEMU_HARDDISK_` (SATA, IDE) and
 /// the serial, spaces as underscores.
 fn is_id_path_of(id_path: &str, serial: &str) -> bool {
-    let Some(link) = id_path.strip_prefix("/dev/disk/by-id/") else {
-        return false;
-    };
     let serial = serial.replace(' ', "_");
     let virtio: String = serial.chars().take(20).collect();
-    [
-        format!("virtio-{virtio}"),
-        format!("scsi-0QEMU_QEMU_HARDDISK_{serial}"),
-        format!("ata-QEMU_HARDDISK_{serial}"),
-    ]
-    .contains(&link.to_owned())
+    let link = id_path.strip_prefix("/dev/disk/by-id/").unwrap_or_default();
+    link.strip_prefix("virtio-") == Some(virtio.as_str())
+        || link.strip_prefix("scsi-0QEMU_QEMU_HARDDISK_") == Some(serial.as_str())
+        || link.strip_prefix("ata-QEMU_HARDDISK_") == Some(serial.as_str())
 }
 
 /// The identity of a disk MAAS gives that the driver goes by, the surest first: its
 /// serial, else its id_path, else its name (only the guest kernel's, which may differ).
 fn identity(disk: &Disk) -> (&'static str, &str) {
-    [
-        ("serial", &disk.serial),
-        ("id_path", &disk.id_path),
-        ("name", &disk.name),
-    ]
-    .into_iter()
-    .find_map(|(key, value)| Some((key, value.as_deref()?)))
-    .unwrap_or(("identity", "none"))
+    match (&disk.serial, &disk.id_path, &disk.name) {
+        (Some(serial), _, _) => ("serial", serial),
+        (_, Some(id_path), _) => ("id_path", id_path),
+        (_, _, Some(name)) => ("name", name),
+        _ => ("identity", "none"),
+    }
 }
 
 /// Whether `device` is the disk with that [`identity`].
@@ -679,19 +618,6 @@ fn is_disk(device: Node, (key, value): (&str, &str)) -> bool {
     }
 }
 
-/// For `"network"` and `"disk"`: the first of `devices` not `chosen` yet, `None` when
-/// all are; an error when the domain has none.
-fn first_free<'a, 'i>(
-    devices: &[Node<'a, 'i>],
-    chosen: &[Node<'a, 'i>],
-    kind: &str,
-) -> Parsed<Option<Node<'a, 'i>>> {
-    if devices.is_empty() {
-        return Err(format!("no {kind} to boot from"));
-    }
-    Ok(devices.iter().copied().find(|d| !chosen.contains(d)))
-}
-
 /// A domain's architecture in MAAS's form and its first MAC, from its XML.
 fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     if xml.is_empty() {
@@ -699,24 +625,12 @@ fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     }
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let arch = child(domain, "os")
-        .and_then(|os| child(os, "type"))
-        .and_then(|t| t.attribute("arch"))
-        .filter(|arch| !arch.is_empty())
-        .ok_or("its definition names no architecture")?;
-    let mac = elements(domain, "devices")
-        .filter(|d| d.has_tag_name("interface"))
-        .find_map(mac_of);
+    let os_type = child(domain, "os").and_then(|os| child(os, "type"));
+    let arch = os_type.and_then(|os_type| os_type.attribute("arch"));
+    let arch = arch.filter(|arch| !arch.is_empty());
+    let arch = arch.ok_or("its definition names no architecture")?;
+    let mac = devices(domain, "interface").into_iter().find_map(mac_of);
     Ok((maas_arch(arch), mac))
-}
-
-/// The edited definition and what it boots, first first.
-struct BootPlan {
-    xml: String,
-    /// The chosen devices' labels, as the read-back should list them.
-    labels: Vec<String>,
-    /// Devices given that the domain does not have and that were left out.
-    left_out: Vec<String>,
 }
 
 /// The definition with exactly this boot order: `<boot order>` on the matching devices,
@@ -724,63 +638,49 @@ struct BootPlan {
 ///
 /// A device given twice keeps its first place (MAAS lists a bridge or a VLAN beside the
 /// interface whose MAC it shares). A disk MAAS knows by name only that the domain does
-/// not have (a RAID or LVM device) is left out; any other device it does not have is an
-/// error naming it. `"network"` and `"disk"` take the first interface and the first disk
-/// not otherwise in the order.
+/// not have (a RAID or LVM device) is left out; any other device it does
+/// not have is an error naming it. `"network"` and `"disk"` take the first interface and
+/// the first disk not otherwise in the order.
 fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let all: Vec<Node> = elements(domain, "devices").collect();
-    let interfaces: Vec<Node> = all
-        .iter()
-        .copied()
-        .filter(|d| d.has_tag_name("interface"))
-        .collect();
-    // Disks proper: not a CD-ROM or floppy drive.
-    let disks: Vec<Node> = all
-        .iter()
-        .copied()
-        .filter(|d| d.has_tag_name("disk") && d.attribute("device").unwrap_or("disk") == "disk")
-        .collect();
-    let mut chosen: Vec<Node> = Vec::new();
-    let mut left_out = Vec::new();
+    let interfaces = self::devices(domain, "interface");
+    let disks = self::devices(domain, "disk");
+    let (mut chosen, mut left_out): (Vec<Node>, Vec<String>) = (Vec::new(), Vec::new());
     for device in devices {
         let found = match device {
             BootDevice::Network { mac } => {
                 let wanted = Some(normal_mac(mac));
-                let found = interfaces.iter().copied().find(|d| mac_of(*d) == wanted);
-                let known = || listed(interfaces.iter().filter_map(|d| mac_of(*d)));
-                let missing = || {
-                    format!(
-                        "no network interface with MAC {} (it has: {})",
-                        mac.trim(),
-                        known()
-                    )
-                };
-                Some(found.ok_or_else(missing)?)
+                let found = interfaces.iter().find(|d| mac_of(**d) == wanted);
+                let known = listed(interfaces.iter().filter_map(|d| mac_of(*d)));
+                let what = format!("no network interface with MAC {}", mac.trim());
+                Some(*found.ok_or_else(|| format!("{what} (it has: {known})"))?)
             }
             BootDevice::Storage(disk) => {
                 let (key, value) = identity(disk);
-                match disks.iter().copied().find(|d| is_disk(*d, (key, value))) {
-                    None if key == "name" => {
-                        left_out.push(format!("no disk with name {value}"));
-                        None
-                    }
-                    None => {
-                        let known = disks.iter().map(|d| {
-                            let serial = serial_of(*d).unwrap_or("no serial");
-                            format!("{serial} on {}", target_of(*d).unwrap_or("?"))
-                        });
-                        return Err(format!(
-                            "no disk with {key} {value} (it has: {})",
-                            listed(known)
-                        ));
-                    }
-                    found => found,
+                let found = disks.iter().copied().find(|d| is_disk(*d, (key, value)));
+                if found.is_none() && key == "name" {
+                    left_out.push(format!("no disk with name {value}"));
+                } else if found.is_none() {
+                    let has = |d: &Node| {
+                        let serial = serial_of(*d).unwrap_or("no serial");
+                        format!("{serial} on {}", target_of(*d).unwrap_or("?"))
+                    };
+                    let known = listed(disks.iter().map(has));
+                    return Err(format!("no disk with {key} {value} (it has: {known})"));
                 }
+                found
             }
-            BootDevice::AnyNetwork => first_free(&interfaces, &chosen, "network interface")?,
-            BootDevice::AnyStorage => first_free(&disks, &chosen, "disk")?,
+            BootDevice::AnyNetwork | BootDevice::AnyStorage => {
+                let (kind, pool) = match device {
+                    BootDevice::AnyNetwork => ("network interface", &interfaces),
+                    _ => ("disk", &disks),
+                };
+                if pool.is_empty() {
+                    return Err(format!("no {kind} to boot from"));
+                }
+                pool.iter().copied().find(|d| !chosen.contains(d))
+            }
             other => return Err(format!("cannot boot from {other:?}")),
         };
         if let Some(found) = found
@@ -794,18 +694,22 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     }
     // (range to replace, new text); insertions are empty ranges. Every <boot> goes, in
     // <os> and in the devices.
-    let mut edits: Vec<(Range<usize>, String)> = elements(domain, "os")
-        .chain(all.iter().flat_map(|device| device.children()))
-        .filter(|n| n.has_tag_name("boot"))
-        .map(|boot| (boot.range(), String::new()))
-        .collect();
+    let devices = elements(domain, "devices").flat_map(|device| device.children());
+    let boots = elements(domain, "os")
+        .chain(devices)
+        .filter(|n| n.has_tag_name("boot"));
+    let mut edits: Vec<(Range<usize>, String)> =
+        boots.map(|boot| (boot.range(), String::new())).collect();
     for (index, device) in chosen.iter().enumerate() {
         // After the element that names the device, else its first.
-        let anchor = ["mac", "serial", "target"]
+        let named = ["mac", "serial", "target"]
             .iter()
-            .find_map(|name| child(*device, name))
-            .or_else(|| device.first_element_child());
-        let at = anchor.unwrap_or(*device).range().end;
+            .find_map(|name| child(*device, name));
+        let at = named
+            .or(device.first_element_child())
+            .unwrap_or(*device)
+            .range()
+            .end;
         edits.push((at..at, format!("<boot order='{}'/>", index + 1)));
     }
     // From the end backwards; at one position the removal before the insertion.
@@ -814,12 +718,7 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     for (range, text) in edits {
         edited.replace_range(range, &text);
     }
-    let labels = chosen.iter().map(|device| label_of(*device)).collect();
-    Ok(BootPlan {
-        xml: edited,
-        labels,
-        left_out,
-    })
+    Ok((edited, chosen.into_iter().map(label_of).collect(), left_out))
 }
 
 /// The boot order a definition holds, as labels, first first; an `<os><boot dev>` left
@@ -835,9 +734,8 @@ fn boot_order(xml: &str) -> Parsed<Vec<String>> {
         }
     }
     ordered.sort();
-    let os = elements(domain, "os")
-        .filter(|n| n.has_tag_name("boot"))
-        .map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")));
+    let os = elements(domain, "os").filter(|n| n.has_tag_name("boot"));
+    let os = os.map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")));
     Ok(os
         .chain(ordered.into_iter().map(|(_, label)| label))
         .collect())
