@@ -70,7 +70,6 @@
 
 use std::cmp::Reverse;
 use std::io::Write;
-use std::ops::Range;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -283,10 +282,8 @@ impl Virsh {
         file.write_all(edited.as_bytes())
             .or_fatal(format_args!("cannot write {}", file.path().display()))?;
         let path = file.path().to_string_lossy();
-        let define: [&[&str]; 2] = [
-            &["define", "--file", &path],
-            &["dumpxml", "--inactive", "--domain", id],
-        ];
+        let dump = ["dumpxml", "--inactive", "--domain", id];
+        let define: [&[&str]; 2] = [&["define", "--file", &path], &dump];
         let (read_back, errors) = self.read_back(ctx, &define, "defining the new boot order")?;
         let now = boot_order(&read_back)
             .map_err(|why| err!(action, "{id}: cannot read back the definition: {why}"))?;
@@ -467,10 +464,8 @@ impl Virsh {
 fn virsh_errors(stderr: &str) -> String {
     let lines = stderr.lines().map(str::trim);
     let lines = lines.map(|line| line.strip_prefix("error:").map_or(line, str::trim));
-    lines
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
+    let lines: Vec<&str> = lines.filter(|line| !line.is_empty()).collect();
+    lines.join("; ")
 }
 
 /// `text` between `before` and `after`, or nothing for no text.
@@ -683,11 +678,7 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
             }
             other => return Err(format!("cannot boot from {other:?}")),
         };
-        if let Some(found) = found
-            && !chosen.contains(&found)
-        {
-            chosen.push(found);
-        }
+        chosen.extend(found.filter(|found| !chosen.contains(found)));
     }
     if chosen.is_empty() {
         return Err("none of the boot devices given is on the domain".into());
@@ -695,21 +686,15 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     // (range to replace, new text); insertions are empty ranges. Every <boot> goes, in
     // <os> and in the devices.
     let devices = elements(domain, "devices").flat_map(|device| device.children());
-    let boots = elements(domain, "os")
-        .chain(devices)
-        .filter(|n| n.has_tag_name("boot"));
-    let mut edits: Vec<(Range<usize>, String)> =
-        boots.map(|boot| (boot.range(), String::new())).collect();
+    let nodes = elements(domain, "os").chain(devices);
+    let boots = nodes.filter(|n| n.has_tag_name("boot"));
+    let mut edits: Vec<_> = boots.map(|boot| (boot.range(), String::new())).collect();
     for (index, device) in chosen.iter().enumerate() {
         // After the element that names the device, else its first.
-        let named = ["mac", "serial", "target"]
-            .iter()
-            .find_map(|name| child(*device, name));
-        let at = named
-            .or(device.first_element_child())
-            .unwrap_or(*device)
-            .range()
-            .end;
+        let named = ["mac", "serial", "target"].map(|name| child(*device, name));
+        let anchor = named.into_iter().flatten().next();
+        let anchor = anchor.or(device.first_element_child()).unwrap_or(*device);
+        let at = anchor.range().end;
         edits.push((at..at, format!("<boot order='{}'/>", index + 1)));
     }
     // From the end backwards; at one position the removal before the insertion.
