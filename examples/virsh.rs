@@ -633,9 +633,9 @@ fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
 ///
 /// A device given twice keeps its first place (MAAS lists a bridge or a VLAN beside the
 /// interface whose MAC it shares). A disk MAAS knows by name only that the domain does
-/// not have (a RAID or LVM device) is left out; any other device it does
-/// not have is an error naming it. `"network"` and `"disk"` take the first interface and
-/// the first disk not otherwise in the order.
+/// not have (a RAID or LVM device) is left out; any other device it does not have is an
+/// error naming it. `"network"` and `"disk"` take the first interface and the first disk
+/// not otherwise in the order.
 fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
