@@ -61,6 +61,7 @@ const SOCKET: &str = "socket";
 /// assert_eq!(output.stdout, "ready\n");
 /// # Ok::<(), maaspd::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct Askpass {
     dir: tempfile::TempDir,
     secret: Secret,
@@ -110,14 +111,6 @@ impl Drop for Askpass {
         // Wakes the serving thread, if still waiting, with nothing to serve.
         self.done.store(true, Ordering::SeqCst);
         let _ = UnixStream::connect(self.dir.path().join(SOCKET));
-    }
-}
-
-impl std::fmt::Debug for Askpass {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Askpass")
-            .field("program", &self.program())
-            .finish_non_exhaustive()
     }
 }
 
