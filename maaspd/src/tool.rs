@@ -1,6 +1,9 @@
 //! Running a BMC's command-line tool (FreeIPMI's `ipmipower`, `virsh`, ...) within the
 //! call's deadline, with secrets kept off its command line and out of its output.
 
+#[cfg(feature = "askpass")]
+pub mod askpass;
+
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
 use std::process::{Child, Command, Stdio};

@@ -3,9 +3,9 @@
 //! given a per-device boot order.
 //!
 //! ```text
-//! cargo run --example virsh -- schema
+//! cargo run -p maaspd-virsh -- schema
 //! echo '{"driverParameters": {"power_address": "qemu+ssh://maas@kvm1/system",
-//!        "power_id": "node-1"}}' | cargo run --example virsh -- power_query
+//!        "power_id": "node-1"}}' | cargo run -p maaspd-virsh -- power_query
 //! ```
 //!
 //! The settings are MAAS's (`src/provisioningserver/drivers/power/virsh.py`):
@@ -57,8 +57,8 @@
 //! is accepted, as MAAS answers `yes`; a changed one is still refused) and, without a
 //! password, `no_tty=1` (key or agent authentication only, never a prompt).
 //!
-//! The password is sent to `ssh` only, through `SSH_ASKPASS`: the driver runs `virsh` in a
-//! session of its own (no terminal, so `ssh` asks the askpass program) with `SSH_ASKPASS`
+//! The password is sent to `ssh` only, through `SSH_ASKPASS` (`maaspd::tool::askpass`):
+//! `virsh` runs without a terminal (so `ssh` asks the askpass program), with `SSH_ASKPASS`
 //! naming this very binary, linked into a private (0700) temporary directory; invoked
 //! under that name, the binary fetches the password from a UNIX socket in the same
 //! directory, which the driver serves once, and prints it to `ssh`. The password is never
@@ -68,21 +68,20 @@
 //! virsh on the command line, for any local user to read. Other transports
 //! (`qemu+tls`, `qemu+tcp` with SASL, ...) cannot use it.
 
-use std::io::{self, Read, Write};
-use std::ops::Range;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::cmp::Reverse;
+use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use maaspd::serde_json::{Map, Value};
-use maaspd::tool::Tool;
+use maaspd::serde_json::Value;
+use maaspd::tool::askpass::{self, Askpass};
+use maaspd::tool::{Tool, ToolOutput};
 use maaspd::{
-    BootDevice, Context, Disk, Error, ErrorCode, PowerState, ProbedSystem, Result, Secret,
+    BootDevice, Context, Disk, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem, Result,
+    Secret, bail, err,
 };
+use roxmltree::Node;
+use tempfile::NamedTempFile;
 
 /// Virsh (virtual systems)
 ///
@@ -115,16 +114,33 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const TIMEOUT_ENV: &str = "MAASPD_VIRSH_TIMEOUT";
 /// What `echo` prints between the outputs of chained commands.
 const MARK: &str = "@@maaspd-virsh-mark@@";
+/// Where a bad address or domain name is reported.
+const ADDRESS: &str = "driverParameters.power_address";
+const POWER_ID: &str = "driverParameters.power_id";
+/// What ssh or libvirt says of refused credentials.
+const REFUSED: [&str; 4] = [
+    "Permission denied",
+    "Authentication failed",
+    "authentication failed",
+    "Host key verification failed",
+];
+
+/// What reading domain XML gives: the value, or what is wrong.
+type Parsed<T> = std::result::Result<T, String>;
+/// An edited definition, the chosen devices' labels as the read-back should list them,
+/// first first, and the devices given that were left out.
+type BootPlan = (String, Vec<String>, Vec<String>);
 
 struct Virsh {
     settings: Settings,
-    /// The password for ssh: `power_pass`, else one written into the address's user
-    /// part (taken out of the URI, so that it never reaches virsh's command line).
-    password: Secret,
     /// The URI handed to virsh: `power_address` plus the SSH options above.
     uri: String,
-    /// Whether the URI tunnels through OpenSSH, the only transport the password reaches.
-    over_ssh: bool,
+    /// `power_address` for messages: a password in it hidden.
+    shown: String,
+    /// The password for ssh, over an OpenSSH transport (the only one it reaches):
+    /// `power_pass`, else one written into the address's user part (taken out of the
+    /// URI, so that it never reaches virsh's command line).
+    askpass: Option<Secret>,
     timeout: Duration,
 }
 
@@ -144,127 +160,104 @@ impl Virsh {
     fn new(settings: Settings) -> Result<Self> {
         let address = settings.power_address.trim();
         if address.is_empty() {
-            return Err(Error::settings(
-                "driverParameters.power_address: the libvirt URI is empty",
-            ));
+            bail!(settings, "{ADDRESS}: the libvirt URI is empty");
         }
         if address.contains('?') {
             // MAAS's words: a query could name a command for libvirt to run.
-            return Err(Error::settings(
-                "driverParameters.power_address: Supplying extra parameters to the Virsh address is not supported.",
-            ));
+            bail!(
+                settings,
+                "{ADDRESS}: Supplying extra parameters to the Virsh address is not supported."
+            );
         }
-        let (address, in_address) = without_password(address);
+        let in_address = split_password(address);
         let password = match in_address {
-            Some(password) if settings.power_pass.is_empty() => Secret::new(password),
+            Some((_, password, _)) if settings.power_pass.is_empty() => Secret::new(password),
             _ => settings.power_pass.clone(),
         };
-        let scheme = address.split("://").next().unwrap_or_default();
-        let over_ssh = address.contains("://") && scheme.ends_with("+ssh");
-        let uri = if !over_ssh {
-            address.to_owned()
-        } else if password.is_empty() {
-            format!("{address}?no_verify=1&no_tty=1")
-        } else {
-            format!("{address}?no_verify=1")
+        let (address, shown) = match in_address {
+            Some((start, _, end)) => (format!("{start}{end}"), format!("{start}:[redacted]{end}")),
+            None => (address.to_owned(), address.to_owned()),
+        };
+        let shown = match settings.power_pass.expose() {
+            "" => shown,
+            pass => shown.replace(pass, "[redacted]"),
+        };
+        let scheme = address.split_once("://").map(|(scheme, _)| scheme);
+        let over_ssh = scheme.is_some_and(|scheme| scheme.ends_with("+ssh"));
+        let uri = match (over_ssh, password.is_empty()) {
+            (false, _) => address,
+            (true, true) => format!("{address}?no_verify=1&no_tty=1"),
+            (true, false) => format!("{address}?no_verify=1"),
         };
         let timeout = match std::env::var(TIMEOUT_ENV) {
-            Ok(seconds) => match seconds.trim().parse::<f64>() {
-                Ok(s) if s > 0.0 && s.is_finite() => Duration::from_secs_f64(s),
-                _ => {
-                    return Err(Error::settings(format!(
-                        "{TIMEOUT_ENV}={seconds:?} is not a positive number of seconds"
-                    )));
-                }
-            },
             Err(_) => DEFAULT_TIMEOUT,
+            // Not a number is NaN, which no duration is.
+            Ok(text) => {
+                match Duration::try_from_secs_f64(text.trim().parse().unwrap_or(f64::NAN)) {
+                    Ok(limit) if !limit.is_zero() => limit,
+                    _ => bail!(
+                        settings,
+                        "{TIMEOUT_ENV}={text:?} is not a positive number of seconds"
+                    ),
+                }
+            }
         };
         Ok(Virsh {
             settings,
-            password,
             uri,
-            over_ssh,
+            shown,
+            askpass: (over_ssh && !password.is_empty()).then_some(password),
             timeout,
         })
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        let id = self.power_id()?;
-        let state = self.domstate(ctx, id)?;
-        match state.as_str() {
-            "shut off" => self.change(ctx, id, &state, "start", PowerState::On),
-            _ if power_state(&state) == Some(PowerState::On) => {
-                eprintln!("{id}: {state}, already on: nothing to do");
-                Ok(())
-            }
-            _ => Err(Error::action(format!(
-                "{id} is {state}: not started, as MAAS starts only a shut-off domain"
-            ))),
-        }
+        self.switch(ctx, PowerState::On)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        let id = self.power_id()?;
-        let state = self.domstate(ctx, id)?;
-        match state.as_str() {
-            "running" => self.change(ctx, id, &state, "destroy", PowerState::Off),
-            _ if power_state(&state) == Some(PowerState::Off) => {
-                eprintln!("{id}: {state}, already off: nothing to do");
-                Ok(())
-            }
-            "in shutdown" => {
-                eprintln!(
-                    "{id}: in shutdown: left to finish, as MAAS destroys only a running domain"
-                );
-                Ok(())
-            }
-            _ => Err(unknown_state(id, &state)),
-        }
+        self.switch(ctx, PowerState::Off)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        let id = self.power_id()?;
-        let state = self.domstate(ctx, id)?;
+        let (id, state) = self.domstate(ctx)?;
         power_state(&state).ok_or_else(|| unknown_state(id, &state))
     }
 
     fn probe(&self, ctx: &Context) -> Result<Vec<ProbedSystem>> {
-        let listed = self.virsh(ctx, &Call::One(&["list", "--all", "--name"]))?;
-        if !listed.success {
-            return Err(self.failure("listing the domains", &listed.stderr, None));
-        }
-        let names: Vec<&str> = listed
-            .stdout
-            .lines()
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .collect();
+        let list = ["list", "--all", "--name"];
+        let listed = self.run(ctx, &list, "listing the domains", None)?;
+        let lines = listed.lines().map(str::trim);
+        let names: Vec<&str> = lines.filter(|name| !name.is_empty()).collect();
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let dumps: Vec<Vec<&str>> = names
-            .iter()
-            .map(|name| vec!["dumpxml", "--domain", name])
-            .collect();
-        let out = self.virsh(ctx, &Call::Chain(&dumps))?;
+        let dumps: Vec<[&str; 3]> = names.iter().map(|n| ["dumpxml", "--domain", n]).collect();
+        let out = self.virsh(ctx, &dumps)?;
         let xmls = split_chain(&out.stdout);
         if xmls.iter().all(|xml| xml.trim().is_empty()) {
             return Err(self.failure("reading the domains' definitions", &out.stderr, None));
         }
         let mut systems = Vec::new();
-        for (index, name) in names.iter().enumerate() {
-            let xml = xmls.get(index).map(|xml| xml.trim()).unwrap_or_default();
-            match describe(xml) {
+        for (index, name) in names.into_iter().enumerate() {
+            match describe(xmls.get(index).map_or("", |xml| xml.trim())) {
                 Ok((arch, Some(mac))) => systems.push(ProbedSystem {
-                    hostname: (*name).to_owned(),
+                    hostname: name.to_owned(),
                     mac,
-                    arch: maas_arch(&arch),
+                    arch,
                     driver_name: "virsh".into(),
-                    driver_parameters: self.probed_parameters(name),
+                    // MAAS needs the password to drive the machine it enlists: it goes
+                    // into the document, not into a message.
+                    driver_parameters: [
+                        ("power_address", self.settings.power_address.trim()),
+                        ("power_id", name),
+                        ("power_pass", self.settings.power_pass.expose()),
+                    ]
+                    .into_iter()
+                    .map(|(key, value)| (key.to_owned(), Value::from(value)))
+                    .collect(),
                 }),
-                Ok((_, None)) => {
-                    eprintln!("warning: {name} has no network interface: skipped")
-                }
+                Ok((_, None)) => eprintln!("warning: {name} has no network interface: skipped"),
                 Err(why) => eprintln!("warning: {name}: {why}: skipped"),
             }
         }
@@ -274,64 +267,33 @@ impl Virsh {
     fn set_boot_order(&self, ctx: &Context, devices: &[BootDevice]) -> Result<()> {
         let id = self.power_id()?;
         if devices.is_empty() {
-            return Err(Error::fatal("set_boot_order: no boot device given"));
+            bail!(fatal, "set_boot_order: no boot device given");
         }
-
-        let dumped = self.virsh(
-            ctx,
-            &Call::One(&["dumpxml", "--inactive", "--security-info", "--domain", id]),
-        )?;
-        if !dumped.success {
-            return Err(self.failure("reading the definition", &dumped.stderr, Some(id)));
-        }
-        let plan = with_boot_order(&dumped.stdout, devices)
-            .map_err(|why| Error::fatal(format!("{id}: {why}")))?;
-        for device in &plan.left_out {
+        let dump = ["dumpxml", "--inactive", "--security-info", "--domain", id];
+        let xml = self.run(ctx, &dump, "reading the definition", Some(id))?;
+        let (edited, wanted, left_out) =
+            with_boot_order(&xml, devices).map_err(|why| err!(fatal, "{id}: {why}"))?;
+        for device in left_out {
             eprintln!("{id}: {device}: left out of the boot order");
         }
-        let wanted = plan.labels;
-        let edited = plan.xml;
-
-        let dir = PrivateDir::new("define")
-            .map_err(|e| Error::fatal(format!("cannot create a temporary directory: {e}")))?;
-        let file = dir.path.join("domain.xml");
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&file)
-            .and_then(|mut f| f.write_all(edited.as_bytes()))
-            .map_err(|e| Error::fatal(format!("cannot write {}: {e}", file.display())))?;
-        let file = file.to_string_lossy().into_owned();
-        let out = self.virsh(
-            ctx,
-            &Call::Chain(&[
-                vec!["define", "--file", file.as_str()],
-                vec!["dumpxml", "--inactive", "--domain", id],
-            ]),
-        )?;
-        drop(dir);
-
-        let parts = split_chain(&out.stdout);
-        let read_back = parts.get(1).map(|xml| xml.trim()).unwrap_or_default();
-        if read_back.is_empty() {
-            return Err(self.failure("defining the new boot order", &out.stderr, Some(id)));
-        }
-        let now = boot_order(read_back).map_err(|why| {
-            Error::action(format!("{id}: cannot read back the definition: {why}"))
-        })?;
+        // The definition holds its secrets (`--security-info`): a file only this user
+        // reads, removed when dropped.
+        let mut file = NamedTempFile::new().or_fatal("cannot create a temporary file")?;
+        file.write_all(edited.as_bytes())
+            .or_fatal(format_args!("cannot write {}", file.path().display()))?;
+        let path = file.path().to_string_lossy();
+        let dump = ["dumpxml", "--inactive", "--domain", id];
+        let define: [&[&str]; 2] = [&["define", "--file", &path], &dump];
+        let (read_back, errors) = self.read_back(ctx, &define, "defining the new boot order")?;
+        let now = boot_order(&read_back)
+            .map_err(|why| err!(action, "{id}: cannot read back the definition: {why}"))?;
         if now != wanted {
-            let errors = self.virsh_errors(&out.stderr);
-            return Err(Error::action(format!(
-                "{id}: libvirt did not take the boot order: asked {}, has {}{}",
-                numbered(&wanted),
-                numbered(&now),
-                if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({errors})")
-                }
-            )));
+            let asked = format!("asked {}, has {}", numbered(&wanted), numbered(&now));
+            let errors = wrapped(" (", &errors, ")");
+            bail!(
+                action,
+                "{id}: libvirt did not take the boot order: {asked}{errors}"
+            );
         }
         eprintln!("{id}: boot order now {}", numbered(&now));
         Ok(())
@@ -358,270 +320,205 @@ fn power_state(state: &str) -> Option<PowerState> {
 
 /// MAAS's "Unknown state" error, which it does not retry.
 fn unknown_state(id: &str, state: &str) -> Error {
-    Error::fatal(format!("{id}: unknown state {state:?}"))
+    err!(fatal, "{id}: unknown state {state:?}")
 }
 
 /// A libvirt architecture in MAAS's form: `kernel_to_debian_architecture` in MAAS's
-/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`.
+/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`; any other
+/// (`s390x`, `mips`) is its own Debian name.
 fn maas_arch(arch: &str) -> String {
     let debian = match arch {
         "i686" => "i386",
         "x86_64" => "amd64",
         "aarch64" => "arm64",
         "ppc64le" | "ppc64" => "ppc64el",
-        "s390x" => "s390x",
-        "mips" => "mips",
         "mips64" => "mips64el",
         other => other,
     };
     format!("{debian}/generic")
 }
 
-/// One virsh invocation: a command as separate arguments, or several chained in one
-/// argument (one connection, so the libvirt test driver's state carries over), each
-/// output followed by [`MARK`].
-enum Call<'a> {
-    One(&'a [&'a str]),
-    Chain(&'a [Vec<&'a str>]),
-}
-
-struct Output {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
 impl Virsh {
     fn power_id(&self) -> Result<&str> {
         match self.settings.power_id.trim() {
-            "" => Err(Error::settings(
-                "driverParameters.power_id: the domain's name is required",
-            )),
+            "" => bail!(settings, "{POWER_ID}: the domain's name is required"),
             id => Ok(id),
         }
     }
 
-    fn domstate(&self, ctx: &Context, id: &str) -> Result<String> {
-        let out = self.virsh(ctx, &Call::One(&["domstate", "--domain", id]))?;
-        if !out.success {
-            return Err(self.failure("reading the state", &out.stderr, Some(id)));
-        }
-        Ok(out.stdout.trim().to_owned())
+    /// The domain's name and its state.
+    fn domstate(&self, ctx: &Context) -> Result<(&str, String)> {
+        let id = self.power_id()?;
+        let args = ["domstate", "--domain", id];
+        let state = self.run(ctx, &args, "reading the state", Some(id))?;
+        Ok((id, state.trim().to_owned()))
     }
 
-    /// `start` or `destroy`, and the state read back in the same connection.
-    fn change(
-        &self,
-        ctx: &Context,
-        id: &str,
-        before: &str,
-        command: &str,
-        wanted: PowerState,
-    ) -> Result<()> {
-        let out = self.virsh(
-            ctx,
-            &Call::Chain(&[
-                vec![command, "--domain", id],
-                vec!["domstate", "--domain", id],
-            ]),
-        )?;
-        let parts = split_chain(&out.stdout);
-        let after = parts.get(1).map(|s| s.trim()).unwrap_or_default();
-        if after.is_empty() {
-            return Err(self.failure(&format!("running {command}"), &out.stderr, Some(id)));
-        }
-        if power_state(after) != Some(wanted) {
-            return Err(Error::action(format!(
-                "{id}: {command} failed: {}; the domain is {after}",
-                self.virsh_errors(&out.stderr)
-            )));
-        }
-        let done = if command == "start" {
-            "started"
-        } else {
-            "destroyed"
+    /// `power_on` and `power_off` as MAAS does them: `start` only a shut-off domain and
+    /// `destroy` only a running one, the state read back in the same connection; a
+    /// domain already there is left alone.
+    fn switch(&self, ctx: &Context, wanted: PowerState) -> Result<()> {
+        let (id, state) = self.domstate(ctx)?;
+        let (from, command, done) = match wanted {
+            PowerState::On => ("shut off", "start", "started"),
+            _ => ("running", "destroy", "destroyed"),
         };
-        eprintln!("{id}: was {before}; {done}; now {after}");
+        if state == from {
+            let change: [&[&str]; 2] = [&[command, "--domain", id], &["domstate", "--domain", id]];
+            let (after, errors) = self.read_back(ctx, &change, &format!("running {command}"))?;
+            if power_state(&after) != Some(wanted) {
+                bail!(
+                    action,
+                    "{id}: {command} failed: {errors}; the domain is {after}"
+                );
+            }
+            eprintln!("{id}: was {state}; {done}; now {after}");
+            return Ok(());
+        }
+        let note = match (wanted, power_state(&state)) {
+            (_, Some(now)) if now == wanted => format!(", already {}: nothing to do", now.as_str()),
+            (PowerState::On, _) => bail!(
+                action,
+                "{id} is {state}: not started, as MAAS starts only a shut-off domain"
+            ),
+            (_, Some(_)) => ": left to finish, as MAAS destroys only a running domain".into(),
+            (_, None) => return Err(unknown_state(id, &state)),
+        };
+        eprintln!("{id}: {state}{note}");
         Ok(())
     }
 
-    fn probed_parameters(&self, name: &str) -> Map<String, Value> {
-        let mut parameters = Map::new();
-        let address = self.settings.power_address.trim().to_owned();
-        parameters.insert("power_address".into(), Value::String(address));
-        parameters.insert("power_id".into(), Value::String(name.to_owned()));
-        // MAAS needs the password to drive the machine it enlists: it goes into the
-        // document, not into a message.
-        let password = self.settings.power_pass.expose().to_owned();
-        parameters.insert("power_pass".into(), Value::String(password));
-        parameters
+    /// One virsh command's output, or the error for its failure.
+    fn run(&self, ctx: &Context, args: &[&str], doing: &str, id: Option<&str>) -> Result<String> {
+        let out = self.virsh(ctx, &[args])?;
+        if !out.success() {
+            return Err(self.failure(doing, &out.stderr, id));
+        }
+        Ok(out.stdout)
+    }
+
+    /// A change to the domain and its read-back in one connection: what the read-back
+    /// printed, and virsh's errors; the failure when the read-back printed nothing.
+    fn read_back(&self, ctx: &Context, calls: &[&[&str]], doing: &str) -> Result<(String, String)> {
+        let out = self.virsh(ctx, calls)?;
+        match split_chain(&out.stdout).get(1).map(|read| read.trim()) {
+            Some(read) if !read.is_empty() => Ok((read.to_owned(), virsh_errors(&out.stderr))),
+            _ => Err(self.failure(doing, &out.stderr, self.power_id().ok())),
+        }
     }
 
     /// The error for a failed virsh call, from what virsh printed on stderr.
     fn failure(&self, doing: &str, stderr: &str, id: Option<&str>) -> Error {
-        let errors = self.virsh_errors(stderr);
-        let at = self.shown_address();
-        if stderr.contains("failed to connect to the hypervisor") {
-            let auth = [
-                "Permission denied",
-                "Authentication failed",
-                "authentication failed",
-                "Host key verification failed",
-            ];
-            return if auth.iter().any(|marker| stderr.contains(marker)) {
-                Error::auth(format!("could not log in to {at}: {errors}"))
-            } else if stderr.contains("no connection driver available") {
-                Error::settings(format!(
-                    "driverParameters.power_address: {at} is not a libvirt URI virsh can use: {errors}"
-                ))
-            } else {
-                Error::conn(format!("could not connect to {at}: {errors}"))
-            };
-        }
-        if let Some(id) = id
-            && (stderr.contains("failed to get domain") || stderr.contains("Domain not found"))
+        let (errors, at) = (virsh_errors(stderr), &self.shown);
+        let said = |markers: &[&str]| markers.iter().any(|marker| stderr.contains(marker));
+        let connecting = stderr.contains("failed to connect to the hypervisor");
+        if connecting && said(&REFUSED) {
+            err!(auth, "could not log in to {at}: {errors}")
+        } else if connecting && stderr.contains("no connection driver available") {
+            err!(
+                settings,
+                "{ADDRESS}: {at} is not a libvirt URI virsh can use: {errors}"
+            )
+        } else if connecting {
+            err!(conn, "could not connect to {at}: {errors}")
+        } else if let Some(id) = id
+            && said(&["failed to get domain", "Domain not found"])
         {
             // MAAS: "Failed to get domain"; it does not retry.
-            return Error::settings(format!(
-                "driverParameters.power_id: {at} has no domain named {id:?}"
-            ));
-        }
-        let subject = id.map(|id| format!("{id}: ")).unwrap_or_default();
-        if errors.is_empty() {
-            Error::action(format!("{subject}{doing} failed at {at}"))
+            err!(settings, "{POWER_ID}: {at} has no domain named {id:?}")
         } else {
-            Error::action(format!("{subject}{doing} failed at {at}: {errors}"))
+            let subject = wrapped("", id.unwrap_or_default(), ": ");
+            let errors = wrapped(": ", &errors, "");
+            err!(action, "{subject}{doing} failed at {at}{errors}")
         }
     }
 
-    /// What virsh printed on stderr, one line, without its `error:` prefixes and
-    /// without the password should anything have echoed it.
-    fn virsh_errors(&self, stderr: &str) -> String {
-        let lines: Vec<&str> = stderr
-            .lines()
-            .map(|line| {
-                let line = line.trim();
-                line.strip_prefix("error:").unwrap_or(line).trim()
-            })
-            .filter(|line| !line.is_empty())
-            .collect();
-        self.scrub(&lines.join("; "))
-    }
-
-    /// `power_address` for a message: a password in its user part is hidden.
-    fn shown_address(&self) -> String {
-        let address = self.settings.power_address.trim();
-        let shown = match address.split_once("://") {
-            Some((scheme, rest)) => {
-                let authority = rest.split('/').next().unwrap_or_default();
-                match authority.rsplit_once('@') {
-                    Some((user, host)) if user.contains(':') => {
-                        let name = user.split(':').next().unwrap_or_default();
-                        let tail = &rest[authority.len()..];
-                        format!("{scheme}://{name}:[redacted]@{host}{tail}")
-                    }
-                    _ => address.to_owned(),
-                }
-            }
-            None => address.to_owned(),
-        };
-        self.scrub(&shown)
-    }
-
-    fn scrub(&self, text: &str) -> String {
-        let password = self.settings.power_pass.expose();
-        if password.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(password, "[redacted]")
-        }
-    }
-
-    /// Runs virsh against the URI, within the call's deadline and the bound of its own.
-    /// The password, for an ssh transport only, reaches ssh through the askpass helper.
-    fn virsh(&self, ctx: &Context, call: &Call) -> Result<Output> {
+    /// Runs virsh against the URI, within the call's deadline and the bound of its own:
+    /// one command as separate arguments, or several chained in one argument (one
+    /// connection, so the libvirt test driver's state carries over), each output followed
+    /// by [`MARK`]. The password, for an ssh transport only, reaches ssh through askpass.
+    fn virsh<'a, C: AsRef<[&'a str]>>(&self, ctx: &Context, commands: &[C]) -> Result<ToolOutput> {
         let mut tool = Tool::new("virsh", "libvirt-clients")
-            .arg("--connect")
-            .arg(&self.uri)
+            .args(["--connect", &self.uri])
             .timeout(self.timeout)
-            .redact(&self.settings.power_pass)
-            .redact(&self.password);
-        tool = match call {
-            Call::One(args) => tool.args(*args),
-            Call::Chain(commands) => tool.arg(chain(commands)),
+            .redact(&self.settings.power_pass);
+        tool = match commands {
+            [args] => tool.args(args.as_ref()),
+            _ => tool.arg(chain(commands)),
         };
-        let _askpass = if self.over_ssh && !self.password.is_empty() {
-            let askpass = askpass::Server::start(&self.password).map_err(|e| {
-                Error::fatal(format!("cannot set up the askpass helper for ssh: {e}"))
-            })?;
-            tool = tool.env("SSH_ASKPASS", &askpass.program);
-            if std::env::var_os("DISPLAY").is_none() {
-                // ssh uses SSH_ASKPASS only when DISPLAY is set; nothing is displayed.
-                tool = tool.env("DISPLAY", ":0");
-            }
-            Some(askpass)
-        } else {
-            None
-        };
-        let output = tool.run(ctx).map_err(|error| match error.code() {
+        // Serves the password until virsh is done.
+        let askpass = self.askpass.as_ref().map(Askpass::serve).transpose()?;
+        if let Some(askpass) = &askpass {
+            tool = tool.ssh_askpass(askpass);
+        }
+        tool.run(ctx).map_err(|error| match error.code() {
             // Where the time went: the host.
-            ErrorCode::Conn => {
-                Error::conn(format!("{} at {}", error.message(), self.shown_address()))
-            }
+            ErrorCode::Conn => err!(conn, "{} at {}", error.message(), self.shown),
             _ => error,
-        })?;
-        Ok(Output {
-            success: output.success(),
-            stdout: output.stdout,
-            stderr: output.stderr,
         })
+    }
+}
+
+/// What virsh printed on stderr, on one line, without its `error:` prefixes (the tool
+/// has blotted out the password, should anything have echoed it).
+fn virsh_errors(stderr: &str) -> String {
+    let lines = stderr.lines().map(str::trim);
+    let lines = lines.map(|line| line.strip_prefix("error:").map_or(line, str::trim));
+    let lines: Vec<&str> = lines.filter(|line| !line.is_empty()).collect();
+    lines.join("; ")
+}
+
+/// `text` between `before` and `after`, or nothing for no text.
+fn wrapped(before: &str, text: &str, after: &str) -> String {
+    match text {
+        "" => String::new(),
+        text => format!("{before}{text}{after}"),
     }
 }
 
 /// Commands for one virsh argument: each followed by `echo MARK`, each word quoted as
 /// virsh's own parser reads it (`'...'` literal, `'\''` for a quote).
-fn chain(commands: &[Vec<&str>]) -> String {
-    commands
-        .iter()
-        .map(|words| {
-            let quoted: Vec<String> = words
-                .iter()
-                .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
-                .collect();
-            format!("{}; echo {MARK}", quoted.join(" "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+fn chain<'a, C: AsRef<[&'a str]>>(commands: &[C]) -> String {
+    let quoted = |word: &&str| format!("'{}'", word.replace('\'', r"'\''"));
+    let mut chained = Vec::new();
+    for words in commands {
+        let words: Vec<String> = words.as_ref().iter().map(quoted).collect();
+        chained.push(format!("{}; echo {MARK}", words.join(" ")));
+    }
+    chained.join("; ")
 }
 
 /// The outputs of a chain, one per command (a failed command's is empty).
 fn split_chain(stdout: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    for line in stdout.lines() {
-        if line.trim() == MARK {
-            parts.push(String::new());
-        } else if let Some(part) = parts.last_mut() {
-            part.push_str(line);
-            part.push('\n');
-        }
-    }
+    let lines: Vec<&str> = stdout.lines().collect();
+    let mut parts: Vec<String> = lines
+        .split(|line| line.trim() == MARK)
+        .map(|part| part.iter().map(|line| format!("{line}\n")).collect())
+        .collect();
     parts.pop(); // what follows the last mark
     parts
 }
 
+/// `address` around a password in its user part (`qemu+ssh://user:pw@host/system`):
+/// `qemu+ssh://user`, `pw` and `@host/system`.
+fn split_password(address: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = address.split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (user, _host) = authority.rsplit_once('@')?;
+    let (name, password) = user.split_once(':')?;
+    let start = scheme.len() + "://".len() + name.len();
+    let end = start + ":".len() + password.len();
+    Some((&address[..start], password, &address[end..]))
+}
+
 /// A domain device as the read-back lists it: `network MAC`, `storage SERIAL`, or
 /// `storage DEV` for a disk without a serial.
-fn label_of(device: roxmltree::Node<'_, '_>) -> String {
+fn label_of(device: Node) -> String {
+    let serial = serial_of(device).filter(|serial| !serial.is_empty());
+    let name = serial.or(target_of(device)).unwrap_or("(unnamed)");
     match device.tag_name().name() {
-        "interface" => match mac_of(device) {
-            Some((_, mac)) => format!("network {mac}"),
-            None => "network (no MAC)".into(),
-        },
-        "disk" => match (serial_of(device), target_of(device)) {
-            (Some((_, serial)), _) if !serial.is_empty() => format!("storage {serial}"),
-            (_, Some(dev)) => format!("storage {dev}"),
-            _ => "storage (unnamed)".into(),
-        },
+        "interface" => format!("network {}", mac_of(device).unwrap_or("(no MAC)".into())),
+        "disk" => format!("storage {name}"),
         other => other.to_owned(),
     }
 }
@@ -630,47 +527,55 @@ fn normal_mac(mac: &str) -> String {
     mac.trim().to_ascii_lowercase().replace('-', ":")
 }
 
-fn numbered(labels: &[String]) -> String {
-    if labels.is_empty() {
-        return "none".into();
+/// "A, B", or "none" for nothing.
+fn listed(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.is_empty() {
+        true => "none".into(),
+        false => items.join(", "),
     }
-    labels
-        .iter()
-        .enumerate()
-        .map(|(index, label)| format!("{} {label}", index + 1))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
-fn parse(xml: &str) -> std::result::Result<roxmltree::Document<'_>, String> {
+/// "1 A, 2 B", or "none".
+fn numbered(labels: &[String]) -> String {
+    let numbered = labels.iter().enumerate();
+    listed(numbered.map(|(index, label)| format!("{} {label}", index + 1)))
+}
+
+fn parse(xml: &str) -> Parsed<roxmltree::Document<'_>> {
     roxmltree::Document::parse(xml).map_err(|e| format!("unreadable domain XML: {e}"))
 }
 
-fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     node.children().find(|n| n.has_tag_name(name))
 }
 
-fn elements<'a, 'i>(
-    node: Option<roxmltree::Node<'a, 'i>>,
-) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
-    node.into_iter()
-        .flat_map(|node| node.children())
-        .filter(|n| n.is_element())
+/// The elements in `node`'s child `name` (`<devices>`, `<os>`).
+fn elements<'a, 'i>(node: Node<'a, 'i>, name: &str) -> impl Iterator<Item = Node<'a, 'i>> {
+    let children = child(node, name).map(|parent| parent.children());
+    children.into_iter().flatten().filter(|n| n.is_element())
 }
 
-/// A device element's `<mac address>` (interfaces) or `<serial>` (disks).
-fn mac_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node<'a, 'i>, String)> {
-    let mac = child(device, "mac")?;
-    Some((mac, normal_mac(mac.attribute("address")?)))
+/// The domain's devices of a kind: `interface`, or `disk` (proper, not a CD-ROM or a
+/// floppy drive: no other `device` attribute).
+fn devices<'a, 'i>(domain: Node<'a, 'i>, kind: &str) -> Vec<Node<'a, 'i>> {
+    let proper = |d: &Node| d.attribute("device").is_none_or(|device| device == "disk");
+    let all = elements(domain, "devices");
+    all.filter(|d| d.has_tag_name(kind) && proper(d)).collect()
 }
 
-fn serial_of<'a, 'i>(device: roxmltree::Node<'a, 'i>) -> Option<(roxmltree::Node<'a, 'i>, String)> {
-    let serial = child(device, "serial")?;
-    Some((serial, serial.text().unwrap_or_default().trim().to_owned()))
+/// An interface's `<mac address>`, in lower case with colons.
+fn mac_of(device: Node) -> Option<String> {
+    Some(normal_mac(child(device, "mac")?.attribute("address")?))
+}
+
+/// A disk's `<serial>`.
+fn serial_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
+    child(device, "serial").map(|serial| serial.text().unwrap_or_default().trim())
 }
 
 /// A disk's `<target dev>`, the name libvirt gives it (`vda`, `sda`).
-fn target_of<'a>(device: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+fn target_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
     child(device, "target")?.attribute("dev")
 }
 
@@ -679,96 +584,48 @@ fn target_of<'a>(device: roxmltree::Node<'a, '_>) -> Option<&'a str> {
 /// carries, `scsi-0QEMU_QEMU_HARDDISK_` (SCSI) or `ata-QEMU_HARDDISK_` (SATA, IDE) and
 /// the serial, spaces as underscores.
 fn is_id_path_of(id_path: &str, serial: &str) -> bool {
-    let Some(link) = id_path.strip_prefix("/dev/disk/by-id/") else {
-        return false;
-    };
     let serial = serial.replace(' ', "_");
     let virtio: String = serial.chars().take(20).collect();
-    [
-        format!("virtio-{virtio}"),
-        format!("scsi-0QEMU_QEMU_HARDDISK_{serial}"),
-        format!("ata-QEMU_HARDDISK_{serial}"),
-    ]
-    .contains(&link.to_owned())
+    let link = id_path.strip_prefix("/dev/disk/by-id/").unwrap_or_default();
+    link.strip_prefix("virtio-") == Some(virtio.as_str())
+        || link.strip_prefix("scsi-0QEMU_QEMU_HARDDISK_") == Some(serial.as_str())
+        || link.strip_prefix("ata-QEMU_HARDDISK_") == Some(serial.as_str())
 }
 
-/// The domain's disk MAAS means, by the surest identity MAAS gives: its serial, else its
-/// id_path, else its name. (A name is only the guest kernel's, and may differ.)
-fn find_disk<'a, 'i>(
-    disks: &[roxmltree::Node<'a, 'i>],
-    disk: &Disk,
-) -> Option<roxmltree::Node<'a, 'i>> {
-    let serial = |d: &roxmltree::Node| serial_of(*d).map(|(_, serial)| serial);
-    let found = match identity(disk)? {
-        ("serial", wanted) => disks.iter().find(|d| serial(d).as_deref() == Some(wanted)),
-        ("id_path", id_path) => disks
-            .iter()
-            .find(|d| serial(d).is_some_and(|serial| is_id_path_of(id_path, &serial))),
-        (_, name) => disks.iter().find(|d| target_of(**d) == Some(name)),
-    };
-    found.copied()
-}
-
-/// The identity [`find_disk`] goes by: `("serial", ...)`, `("id_path", ...)` or
-/// `("name", ...)`.
-fn identity(disk: &Disk) -> Option<(&'static str, &str)> {
-    [
-        ("serial", &disk.serial),
-        ("id_path", &disk.id_path),
-        ("name", &disk.name),
-    ]
-    .into_iter()
-    .find_map(|(key, value)| Some((key, value.as_deref()?)))
-}
-
-/// For `"network"` and `"disk"`: the first of `devices` not `chosen` yet, `None` when
-/// all are; an error when the domain has none.
-fn first_free<'a, 'i>(
-    devices: &[roxmltree::Node<'a, 'i>],
-    chosen: &[roxmltree::Node<'a, 'i>],
-    kind: &str,
-) -> std::result::Result<Option<roxmltree::Node<'a, 'i>>, String> {
-    if devices.is_empty() {
-        return Err(format!("no {kind} to boot from"));
-    }
-    Ok(devices.iter().copied().find(|d| !chosen.contains(d)))
-}
-
-/// "A, B" or "none", for an error listing what a domain has.
-fn listed(items: impl Iterator<Item = String>) -> String {
-    let items: Vec<String> = items.collect();
-    if items.is_empty() {
-        "none".into()
-    } else {
-        items.join(", ")
+/// The identity of a disk MAAS gives that the driver goes by, the surest first: its
+/// serial, else its id_path, else its name (only the guest kernel's, which may differ).
+fn identity(disk: &Disk) -> (&'static str, &str) {
+    match (&disk.serial, &disk.id_path, &disk.name) {
+        (Some(serial), _, _) => ("serial", serial),
+        (_, Some(id_path), _) => ("id_path", id_path),
+        (_, _, Some(name)) => ("name", name),
+        _ => ("identity", "none"),
     }
 }
 
-/// A domain's architecture and first MAC, from its XML.
-fn describe(xml: &str) -> std::result::Result<(String, Option<String>), String> {
+/// Whether `device` is the disk with that [`identity`].
+fn is_disk(device: Node, (key, value): (&str, &str)) -> bool {
+    match key {
+        "serial" => serial_of(device) == Some(value),
+        "id_path" => serial_of(device).is_some_and(|serial| is_id_path_of(value, serial)),
+        "name" => target_of(device) == Some(value),
+        _ => false,
+    }
+}
+
+/// A domain's architecture in MAAS's form and its first MAC, from its XML.
+fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     if xml.is_empty() {
         return Err("its definition could not be read".into());
     }
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let arch = child(domain, "os")
-        .and_then(|os| child(os, "type"))
-        .and_then(|t| t.attribute("arch"))
-        .filter(|arch| !arch.is_empty())
-        .ok_or("its definition names no architecture")?;
-    let mac = elements(child(domain, "devices"))
-        .filter(|d| d.has_tag_name("interface"))
-        .find_map(|d| mac_of(d).map(|(_, mac)| mac));
-    Ok((arch.to_owned(), mac))
-}
-
-/// The edited definition and what it boots, first first.
-struct BootPlan {
-    xml: String,
-    /// The chosen devices' labels, as the read-back should list them.
-    labels: Vec<String>,
-    /// Devices given that the domain does not have and that were left out.
-    left_out: Vec<String>,
+    let os_type = child(domain, "os").and_then(|os| child(os, "type"));
+    let arch = os_type.and_then(|os_type| os_type.attribute("arch"));
+    let arch = arch.filter(|arch| !arch.is_empty());
+    let arch = arch.ok_or("its definition names no architecture")?;
+    let mac = devices(domain, "interface").into_iter().find_map(mac_of);
+    Ok((maas_arch(arch), mac))
 }
 
 /// The definition with exactly this boot order: `<boot order>` on the matching devices,
@@ -779,254 +636,92 @@ struct BootPlan {
 /// not have (a RAID or LVM device) is left out; any other device it does not have is an
 /// error naming it. `"network"` and `"disk"` take the first interface and the first disk
 /// not otherwise in the order.
-fn with_boot_order(xml: &str, devices: &[BootDevice]) -> std::result::Result<BootPlan, String> {
+fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let all_devices: Vec<_> = elements(child(domain, "devices")).collect();
-    let interfaces: Vec<_> = all_devices
-        .iter()
-        .copied()
-        .filter(|d| d.has_tag_name("interface"))
-        .collect();
-    // Disks proper: not a CD-ROM or floppy drive.
-    let disks: Vec<_> = all_devices
-        .iter()
-        .copied()
-        .filter(|d| d.has_tag_name("disk") && d.attribute("device").unwrap_or("disk") == "disk")
-        .collect();
-    // (range to replace, new text); insertions are empty ranges.
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for boot in elements(child(domain, "os")).filter(|n| n.has_tag_name("boot")) {
-        edits.push((boot.range(), String::new()));
-    }
-    for device in &all_devices {
-        for boot in device.children().filter(|n| n.has_tag_name("boot")) {
-            edits.push((boot.range(), String::new()));
-        }
-    }
-    let mut chosen: Vec<roxmltree::Node> = Vec::new();
-    let mut left_out = Vec::new();
+    let interfaces = self::devices(domain, "interface");
+    let disks = self::devices(domain, "disk");
+    let (mut chosen, mut left_out): (Vec<Node>, Vec<String>) = (Vec::new(), Vec::new());
     for device in devices {
         let found = match device {
             BootDevice::Network { mac } => {
-                let wanted = normal_mac(mac);
-                let found = interfaces
-                    .iter()
-                    .copied()
-                    .find(|d| mac_of(*d).is_some_and(|(_, mac)| mac == wanted));
-                if found.is_none() {
-                    let known = interfaces.iter().filter_map(|d| mac_of(*d).map(|(_, m)| m));
-                    return Err(format!(
-                        "no network interface with MAC {} (it has: {})",
-                        mac.trim(),
-                        listed(known)
-                    ));
+                let wanted = Some(normal_mac(mac));
+                let found = interfaces.iter().find(|d| mac_of(**d) == wanted);
+                let known = listed(interfaces.iter().filter_map(|d| mac_of(*d)));
+                let what = format!("no network interface with MAC {}", mac.trim());
+                Some(*found.ok_or_else(|| format!("{what} (it has: {known})"))?)
+            }
+            BootDevice::Storage(disk) => {
+                let (key, value) = identity(disk);
+                let found = disks.iter().copied().find(|d| is_disk(*d, (key, value)));
+                if found.is_none() && key == "name" {
+                    left_out.push(format!("no disk with name {value}"));
+                } else if found.is_none() {
+                    let has = |d: &Node| {
+                        let serial = serial_of(*d).unwrap_or("no serial");
+                        format!("{serial} on {}", target_of(*d).unwrap_or("?"))
+                    };
+                    let known = listed(disks.iter().map(has));
+                    return Err(format!("no disk with {key} {value} (it has: {known})"));
                 }
                 found
             }
-            BootDevice::Storage(disk) => match (find_disk(&disks, disk), identity(disk)) {
-                (Some(found), _) => Some(found),
-                (None, Some(("name", name))) => {
-                    left_out.push(format!("no disk with name {name}"));
-                    None
+            BootDevice::AnyNetwork | BootDevice::AnyStorage => {
+                let (kind, pool) = match device {
+                    BootDevice::AnyNetwork => ("network interface", &interfaces),
+                    _ => ("disk", &disks),
+                };
+                if pool.is_empty() {
+                    return Err(format!("no {kind} to boot from"));
                 }
-                (None, identity) => {
-                    let (key, value) = identity.unwrap_or(("identity", "none"));
-                    let known = disks.iter().map(|d| {
-                        let serial = serial_of(*d).map_or("no serial".into(), |(_, s)| s);
-                        format!("{serial} on {}", target_of(*d).unwrap_or("?"))
-                    });
-                    return Err(format!(
-                        "no disk with {key} {value} (it has: {})",
-                        listed(known)
-                    ));
-                }
-            },
-            BootDevice::AnyNetwork => first_free(&interfaces, &chosen, "network interface")?,
-            BootDevice::AnyStorage => first_free(&disks, &chosen, "disk")?,
+                pool.iter().copied().find(|d| !chosen.contains(d))
+            }
             other => return Err(format!("cannot boot from {other:?}")),
         };
-        if let Some(found) = found
-            && !chosen.contains(&found)
-        {
-            chosen.push(found);
-        }
+        chosen.extend(found.filter(|found| !chosen.contains(found)));
     }
     if chosen.is_empty() {
         return Err("none of the boot devices given is on the domain".into());
     }
+    // (range to replace, new text); insertions are empty ranges. Every <boot> goes, in
+    // <os> and in the devices.
+    let devices = elements(domain, "devices").flat_map(|device| device.children());
+    let nodes = elements(domain, "os").chain(devices);
+    let boots = nodes.filter(|n| n.has_tag_name("boot"));
+    let mut edits: Vec<_> = boots.map(|boot| (boot.range(), String::new())).collect();
     for (index, device) in chosen.iter().enumerate() {
         // After the element that names the device, else its first.
-        let anchor = ["mac", "serial", "target"]
-            .iter()
-            .find_map(|name| child(*device, name))
-            .or_else(|| device.children().find(|n| n.is_element()));
-        let at = anchor.map_or(device.range().end, |anchor| anchor.range().end);
+        let named = ["mac", "serial", "target"].map(|name| child(*device, name));
+        let anchor = named.into_iter().flatten().next();
+        let anchor = anchor.or(device.first_element_child()).unwrap_or(*device);
+        let at = anchor.range().end;
         edits.push((at..at, format!("<boot order='{}'/>", index + 1)));
     }
     // From the end backwards; at one position the removal before the insertion.
-    edits.sort_by(|(a, _), (b, _)| b.start.cmp(&a.start).then(b.end.cmp(&a.end)));
+    edits.sort_by_key(|(range, _)| Reverse((range.start, range.end)));
     let mut edited = xml.to_owned();
     for (range, text) in edits {
         edited.replace_range(range, &text);
     }
-    Ok(BootPlan {
-        xml: edited,
-        labels: chosen.iter().map(|device| label_of(*device)).collect(),
-        left_out,
-    })
+    Ok((edited, chosen.into_iter().map(label_of).collect(), left_out))
 }
 
 /// The boot order a definition holds, as labels, first first; an `<os><boot dev>` left
 /// over shows as `os dev ...`.
-fn boot_order(xml: &str) -> std::result::Result<Vec<String>, String> {
+fn boot_order(xml: &str) -> Parsed<Vec<String>> {
     let doc = parse(xml)?;
     let domain = doc.root_element();
-    let mut labels: Vec<String> = elements(child(domain, "os"))
-        .filter(|n| n.has_tag_name("boot"))
-        .map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")))
-        .collect();
     let mut ordered = Vec::new();
-    for device in elements(child(domain, "devices")) {
-        let Some(order) = child(device, "boot").and_then(|b| b.attribute("order")) else {
-            continue;
-        };
-        let order: u32 = order.parse().map_err(|_| format!("boot order {order:?}"))?;
-        ordered.push((order, label_of(device)));
+    for device in elements(domain, "devices") {
+        if let Some(order) = child(device, "boot").and_then(|boot| boot.attribute("order")) {
+            let order: u32 = order.parse().map_err(|_| format!("boot order {order:?}"))?;
+            ordered.push((order, label_of(device)));
+        }
     }
     ordered.sort();
-    labels.extend(ordered.into_iter().map(|(_, label)| label));
-    Ok(labels)
-}
-
-/// A directory only this user can enter, removed when dropped.
-struct PrivateDir {
-    path: PathBuf,
-}
-
-impl PrivateDir {
-    fn new(purpose: &str) -> io::Result<PrivateDir> {
-        let base = std::env::temp_dir();
-        let mut last = None;
-        for attempt in 0..16u32 {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or_default();
-            let path = base.join(format!(
-                "maaspd-virsh-{purpose}-{}-{nanos:x}{attempt}",
-                std::process::id()
-            ));
-            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(PrivateDir { path }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| io::Error::other("no free name")))
-    }
-}
-
-impl Drop for PrivateDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// The password's way to ssh: this binary, under [`askpass::PROGRAM`], is the askpass
-/// program; it gets the password from the driver over a UNIX socket beside it.
-mod askpass {
-    use super::*;
-
-    /// The name this binary is linked under in the private directory.
-    pub const PROGRAM: &str = "maaspd-virsh-askpass";
-    const SOCKET: &str = "socket";
-
-    /// Serves the password once, to whoever connects first (only this user can).
-    pub struct Server {
-        pub program: PathBuf,
-        dir: PrivateDir,
-        done: Arc<AtomicBool>,
-    }
-
-    impl Server {
-        pub fn start(password: &Secret) -> io::Result<Server> {
-            let dir = PrivateDir::new("askpass")?;
-            let program = dir.path.join(PROGRAM);
-            symlink(std::env::current_exe()?, &program)?;
-            let listener = UnixListener::bind(dir.path.join(SOCKET))?;
-            let done = Arc::new(AtomicBool::new(false));
-            let finished = Arc::clone(&done);
-            let password = password.expose().to_owned();
-            std::thread::spawn(move || {
-                if let Ok((mut stream, _)) = listener.accept()
-                    && !finished.load(Ordering::SeqCst)
-                {
-                    let _ = stream.write_all(password.as_bytes());
-                }
-            });
-            Ok(Server { program, dir, done })
-        }
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            // Wake the serving thread, if still waiting, with nothing to serve.
-            self.done.store(true, Ordering::SeqCst);
-            let _ = UnixStream::connect(self.dir.path.join(SOCKET));
-        }
-    }
-
-    /// When this process is ssh's askpass program: prints the password and returns the
-    /// exit status; otherwise `None`.
-    pub fn answer_if_invoked() -> Option<ExitCode> {
-        let mut args = std::env::args_os();
-        let program = PathBuf::from(args.next()?);
-        if program.file_name() != Some(PROGRAM.as_ref()) {
-            return None;
-        }
-        let prompt = args.next().unwrap_or_default();
-        if prompt.to_string_lossy().contains("yes/no") {
-            // Not a password question: the password is no answer to it.
-            return Some(ExitCode::FAILURE);
-        }
-        Some(match fetch(&program) {
-            Ok(password) if !password.is_empty() => {
-                let mut stdout = io::stdout().lock();
-                let _ = stdout.write_all(&password);
-                let _ = stdout.write_all(b"\n");
-                ExitCode::SUCCESS
-            }
-            _ => ExitCode::FAILURE,
-        })
-    }
-
-    fn fetch(program: &Path) -> io::Result<Vec<u8>> {
-        let socket = program.with_file_name(SOCKET);
-        let mut stream = UnixStream::connect(socket)?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        let mut password = Vec::new();
-        stream.read_to_end(&mut password)?;
-        Ok(password)
-    }
-}
-
-/// `address` without a password in its user part (`qemu+ssh://user:pw@host/system`),
-/// and that password.
-fn without_password(address: &str) -> (String, Option<String>) {
-    let Some((scheme, rest)) = address.split_once("://") else {
-        return (address.to_owned(), None);
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let Some((user, host)) = authority.rsplit_once('@') else {
-        return (address.to_owned(), None);
-    };
-    let Some((name, password)) = user.split_once(':') else {
-        return (address.to_owned(), None);
-    };
-    let tail = &rest[authority.len()..];
-    (
-        format!("{scheme}://{name}@{host}{tail}"),
-        Some(password.to_owned()),
-    )
+    let os = elements(domain, "os").filter(|n| n.has_tag_name("boot"));
+    let os = os.map(|boot| format!("os dev {}", boot.attribute("dev").unwrap_or("?")));
+    Ok(os
+        .chain(ordered.into_iter().map(|(_, label)| label))
+        .collect())
 }
