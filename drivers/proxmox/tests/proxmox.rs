@@ -242,6 +242,25 @@ fn an_api_token_switches_a_vm_found_by_id() {
     assert_eq!(pve.requests("/access/ticket"), 0, "{}", pve.log());
 }
 
+/// A cycle and a reset (maaspd's cycle: MAAS's driver has no reset) of a running VM:
+/// off, then on, each confirmed.
+#[test]
+fn cycle_and_reset_switch_off_then_on() {
+    let pve = FakePve::start();
+    let spare = with_password(&pve, "spare");
+    let switches = |verb: &str| pve.requests(&format!("qemu/105/status/{verb} HTTP/1.1\" 200"));
+    run("power_cycle", &spare).ok();
+    assert_eq!(pve.status(105), "running");
+    assert_eq!((switches("stop"), switches("start")), (1, 1));
+    run("power_reset", &with_token(&pve, "105")).ok();
+    assert_eq!(pve.status(105), "running");
+    assert_eq!((switches("stop"), switches("start")), (2, 2));
+    // A cycle of a VM that is off only starts it.
+    run("power_cycle", &with_token(&pve, "db")).ok();
+    assert_eq!(pve.status(101), "running");
+    assert_eq!(pve.requests("qemu/101/status/stop"), 0);
+}
+
 #[test]
 fn a_start_task_is_waited_for() {
     let pve = FakePve::start();
