@@ -7,6 +7,8 @@
 
 #[path = "../../tests/support/agent.rs"]
 mod agent;
+#[path = "../../tests/support/fakepve.rs"]
+mod fakepve;
 #[path = "../../tests/support/go_json.rs"]
 mod go_json;
 #[path = "../../tests/support/http_server.rs"]
@@ -55,7 +57,7 @@ const MACHINE_ID: &str = "c7w3hf";
 const SENTINEL: &str = "Sentinel-Pa55-agent-7d2e";
 
 /// Every example driver, by the name its metadata gives.
-const DRIVERS: [&str; 5] = ["abstract", "ipmi", "redfish", "virsh", "webhook"];
+const DRIVERS: [&str; 6] = ["abstract", "ipmi", "proxmox", "redfish", "virsh", "webhook"];
 
 /// How long a service may take to listen.
 const STARTUP: Duration = Duration::from_secs(15);
@@ -263,6 +265,10 @@ fn metadata_is_what_the_region_registers() {
     let expected_actions: BTreeMap<&str, &[&str]> = BTreeMap::from([
         ("abstract", &["query", "on", "off", "cycle", "reset"][..]),
         ("ipmi", &["query", "on", "off", "cycle", "reset"][..]),
+        (
+            "proxmox",
+            &["query", "on", "off", "cycle", "reset", "probe"][..],
+        ),
         (
             "redfish",
             &["query", "on", "off", "cycle", "reset", "probe"][..],
@@ -486,6 +492,54 @@ fn redfish_switches_a_sushy_system_for_the_agent() {
     // On; ForceOff; the cycle's On (the machine was known off); GracefulRestart.
     assert_eq!(resets, 4, "{}", sushy.log());
     rack.assert_never_printed(SENTINEL);
+}
+
+/// A VM of fakepve switched for the agent, with a ticket login as MAAS's form stores
+/// the settings (no token: its two settings empty); each change lands before the answer,
+/// its task waited for and the state confirmed.
+#[test]
+fn proxmox_switches_a_fakepve_vm_for_the_agent() {
+    let pve = fakepve::FakePve::start();
+    let mut rack = Rack::new();
+    rack.serve("proxmox", &[]);
+    let agent = Agent::new(RACK_ID);
+    let driver = rack.find(&agent, "proxmox");
+    // "db" (vmid 101), off at start.
+    let context = PowerParameters::of_machine(MACHINE_ID)
+        .text("power_address", pve.address())
+        .text("power_user", fakepve::USER)
+        .text("power_pass", fakepve::PASSWORD)
+        .unset("power_token_name")
+        .unset("power_token_secret")
+        .text("power_vm_name", "db")
+        .text("power_verify_ssl", "n")
+        .to_value();
+    let query = || answer(agent.query(&driver, &context), "query", &rack, "proxmox");
+
+    assert_eq!(query(), "off");
+    answer(agent.on(&driver, &context), "on", &rack, "proxmox");
+    assert_eq!(pve.status(101), "running");
+    assert_eq!(query(), "on");
+    answer(agent.off(&driver, &context), "off", &rack, "proxmox");
+    assert_eq!(pve.status(101), "stopped");
+    assert_eq!(query(), "off");
+    answer(agent.cycle(&driver, &context), "cycle", &rack, "proxmox");
+    assert_eq!(pve.status(101), "running");
+    // A reset is maaspd's cycle: off, then on.
+    answer(agent.reset(&driver, &context), "reset", &rack, "proxmox");
+    assert_eq!(pve.status(101), "running");
+    let switches = |verb: &str| {
+        pve.requests(&format!(
+            "POST /api2/json/nodes/pve1/qemu/101/status/{verb}"
+        ))
+    };
+    assert_eq!(
+        (switches("start"), switches("stop")),
+        (3, 2),
+        "{}",
+        pve.log()
+    );
+    rack.assert_never_printed(fakepve::PASSWORD);
 }
 
 /// The simulated BMC's settings as MAAS's form stores them for a machine whose BMC was

@@ -38,6 +38,21 @@ pub enum Auth {
         /// Its whole value.
         value: Secret,
     },
+    /// A session's cookie (`Cookie: name=value`) and the headers that go with it, all
+    /// secret: what a login gave, as Proxmox's ticket (`PVEAuthCookie`) and its
+    /// `CSRFPreventionToken`. Build it with [`Auth::cookie`].
+    Cookie {
+        /// The cookie's name.
+        name: &'static str,
+        /// The cookie's value.
+        value: Secret,
+        /// Headers sent with the cookie (name in lower case, value).
+        headers: Vec<(&'static str, Secret)>,
+    },
+    /// Credentials the request's own body carries (a login's user and password): nothing
+    /// is added to the request, but `secret` is struck out of every message, and a 401
+    /// or 403 says that the login in the request body was refused.
+    InBody(Secret),
 }
 
 impl Auth {
@@ -52,6 +67,45 @@ impl Auth {
     /// A bearer token.
     pub fn bearer(token: &Secret) -> Auth {
         Auth::Bearer(token.clone())
+    }
+
+    /// A session cookie and the secret headers sent with it.
+    ///
+    /// ```
+    /// use maaspd::http::Auth;
+    /// use maaspd::Secret;
+    ///
+    /// let ticket = Secret::new("PVE:root@pam:6B0CE5C9::c2lnbmF0dXJl");
+    /// let csrf = Secret::new("6B0CE5C9:dG9rZW4");
+    /// let auth = Auth::cookie("PVEAuthCookie", &ticket, [("csrfpreventiontoken", &csrf)]);
+    /// assert_eq!(auth.describe(), "the PVEAuthCookie cookie");
+    /// ```
+    pub fn cookie<'a>(
+        name: &'static str,
+        value: &Secret,
+        headers: impl IntoIterator<Item = (&'static str, &'a Secret)>,
+    ) -> Auth {
+        Auth::Cookie {
+            name,
+            value: value.clone(),
+            headers: headers
+                .into_iter()
+                .map(|(header, secret)| (header, secret.clone()))
+                .collect(),
+        }
+    }
+
+    /// Credentials sent in the request body (a login request): see [`Auth::InBody`].
+    ///
+    /// ```
+    /// use maaspd::http::Auth;
+    /// use maaspd::Secret;
+    ///
+    /// let auth = Auth::in_body(&Secret::new("pw"));
+    /// assert_eq!(auth.describe(), "the login in the request body");
+    /// ```
+    pub fn in_body(secret: &Secret) -> Auth {
+        Auth::InBody(secret.clone())
     }
 
     /// MAAS's webhook rule: the token when one is set, else basic auth when both the
@@ -73,13 +127,15 @@ impl Auth {
             Auth::Basic { .. } => "basic auth".to_owned(),
             Auth::Bearer(_) => "the bearer token".to_owned(),
             Auth::Header { name, .. } => format!("the {name} header"),
+            Auth::Cookie { name, .. } => format!("the {name} cookie"),
+            Auth::InBody(_) => "the login in the request body".to_owned(),
         }
     }
 
     /// The header to send, its value marked sensitive (kept out of ureq's logs).
     pub(super) fn header(&self) -> Option<(&'static str, HeaderValue)> {
         let (name, value) = match self {
-            Auth::None => return None,
+            Auth::None | Auth::InBody(_) => return None,
             Auth::Basic { user, password } => {
                 let pair = format!("{user}:{}", password.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
@@ -87,16 +143,28 @@ impl Auth {
             }
             Auth::Bearer(token) => ("authorization", format!("Bearer {}", token.expose())),
             Auth::Header { name, value } => (*name, value.expose().to_owned()),
+            Auth::Cookie { name, value, .. } => ("cookie", format!("{name}={}", value.expose())),
         };
-        let mut value = HeaderValue::try_from(value).ok()?;
-        value.set_sensitive(true);
-        Some((name, value))
+        sensitive(name, &value)
+    }
+
+    /// The headers sent besides [`header`](Self::header)'s (a cookie's), values marked
+    /// sensitive; `None` when one cannot travel in a header.
+    pub(super) fn extra_headers(&self) -> Option<Vec<(&'static str, HeaderValue)>> {
+        match self {
+            Auth::Cookie { headers, .. } => headers
+                .iter()
+                .map(|(name, value)| sensitive(name, value.expose()))
+                .collect(),
+            _ => Some(Vec::new()),
+        }
     }
 
     /// A `settingsError` naming `settings` when the credentials cannot travel in a
     /// header.
     pub(super) fn check(&self, settings: &str) -> Result<()> {
-        if matches!(self, Auth::None) || self.header().is_some() {
+        let sendable = matches!(self, Auth::None | Auth::InBody(_)) || self.header().is_some();
+        if sendable && self.extra_headers().is_some() {
             return Ok(());
         }
         Err(Error::settings(format!(
@@ -112,16 +180,33 @@ impl Auth {
             Auth::Basic { password, .. } => password,
             Auth::Bearer(token) => token,
             Auth::Header { value, .. } => value,
+            Auth::Cookie { value, .. } => value,
+            Auth::InBody(secret) => secret,
         };
         let sent = self
             .header()
             .and_then(|(_, value)| Some(value.to_str().ok()?.rsplit(' ').next()?.to_owned()));
+        let with_cookie: &[(&'static str, Secret)] = match self {
+            Auth::Cookie { headers, .. } => headers,
+            _ => &[],
+        };
+        let others = with_cookie
+            .iter()
+            .map(|(_, value)| value.expose().to_owned());
         [Some(secret.expose().to_owned()), sent]
             .into_iter()
             .flatten()
+            .chain(others)
             .filter(|text| !text.is_empty())
             .collect()
     }
+}
+
+/// `value` as a header value marked sensitive (kept out of ureq's logs).
+fn sensitive(name: &'static str, value: &str) -> Option<(&'static str, HeaderValue)> {
+    let mut value = HeaderValue::try_from(value).ok()?;
+    value.set_sensitive(true);
+    Some((name, value))
 }
 
 #[cfg(test)]
@@ -165,6 +250,49 @@ mod tests {
             Auth::bearer_or_basic(&empty, "u", &empty),
             Auth::None
         ));
+    }
+
+    #[test]
+    fn a_cookie_is_sent_with_its_headers_all_sensitive_and_struck_out() {
+        let ticket = Secret::new("PVE:root@pam:1::sig");
+        let csrf = Secret::new("1:csrf");
+        let auth = Auth::cookie("PVEAuthCookie", &ticket, [("csrfpreventiontoken", &csrf)]);
+        let (name, value) = auth.header().unwrap();
+        assert_eq!(
+            (name, value.to_str().unwrap()),
+            ("cookie", "PVEAuthCookie=PVE:root@pam:1::sig")
+        );
+        assert!(value.is_sensitive());
+        let extra = auth.extra_headers().unwrap();
+        assert_eq!(extra.len(), 1);
+        assert_eq!(
+            (extra[0].0, extra[0].1.to_str().unwrap()),
+            ("csrfpreventiontoken", "1:csrf")
+        );
+        assert!(extra[0].1.is_sensitive());
+        assert_eq!(
+            auth.secrets(),
+            [
+                "PVE:root@pam:1::sig",
+                "PVEAuthCookie=PVE:root@pam:1::sig",
+                "1:csrf"
+            ]
+        );
+        assert!(auth.check("power_user and power_pass").is_ok());
+        let bad = Auth::cookie("c", &ticket, [("x-token", &Secret::new("a\nb"))]);
+        assert_eq!(
+            bad.check("power_pass").unwrap_err().code(),
+            crate::ErrorCode::Settings
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_body_send_nothing_but_are_struck_out() {
+        let auth = Auth::in_body(&Secret::new("pw-1"));
+        assert!(auth.header().is_none());
+        assert!(auth.extra_headers().unwrap().is_empty());
+        assert!(auth.check("power_pass").is_ok());
+        assert_eq!(auth.secrets(), ["pw-1"]);
     }
 
     #[test]

@@ -130,8 +130,11 @@ fn collect_messages<'a>(json: &'a serde_json::Value, into: &mut Vec<&'a str>) {
         serde_json::Value::Object(map) => {
             for (key, value) in map {
                 match value.as_str() {
-                    Some(text) if key.eq_ignore_ascii_case("message") && !text.is_empty() => {
-                        into.push(text)
+                    // Trimmed: Proxmox ends each message with a line break.
+                    Some(text)
+                        if key.eq_ignore_ascii_case("message") && !text.trim().is_empty() =>
+                    {
+                        into.push(text.trim())
                     }
                     _ => collect_messages(value, into),
                 }
@@ -157,6 +160,12 @@ mod tests {
             excerpt(body, &[]),
             "Fake system nosuch was not found; Check the id"
         );
+    }
+
+    #[test]
+    fn a_proxmox_error_gives_its_message_without_its_line_break() {
+        let body = br#"{"data": null, "message": "authentication failure\n"}"#;
+        assert_eq!(excerpt(body, &[]), "authentication failure");
     }
 
     #[test]

@@ -261,6 +261,12 @@ impl Request {
         if with_auth && let Some((name, value)) = config.auth.header() {
             builder = builder.header(name, value);
         }
+        if with_auth {
+            // A session cookie's own headers (its CSRF token).
+            for (name, value) in config.auth.extra_headers().unwrap_or_default() {
+                builder = builder.header(name, value);
+            }
+        }
         let agent = &self.client.agent;
         let bodiless = matches!(*method, Method::GET | Method::HEAD | Method::DELETE);
         match body {
@@ -372,6 +378,68 @@ mod tests {
             format!(
                 "GET {url}/x failed with response status code: 401 Unauthorized (bad pw \
                  [redacted]): basic auth was refused; check power_user and power_pass"
+            )
+        );
+    }
+
+    #[test]
+    fn a_session_cookie_and_its_headers_reach_the_peer() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (seen, heads) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut head = [0; 4096];
+                let read = stream.read(&mut head).unwrap_or(0);
+                let _ = seen.send(String::from_utf8_lossy(&head[..read]).to_lowercase());
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            }
+        });
+        let ticket = Secret::new("PVE:root@pam:1::sig");
+        let csrf = Secret::new("1:csrf");
+        let client = Client::builder()
+            .auth(
+                Auth::cookie("PVEAuthCookie", &ticket, [("csrfpreventiontoken", &csrf)]),
+                "power_user and power_pass",
+            )
+            .build()
+            .unwrap();
+        let ctx = Context::new(Action::PowerOn);
+        client.post(&format!("{url}/x")).send(&ctx).unwrap();
+        let head = heads.recv().unwrap();
+        assert!(
+            head.contains("\r\ncookie: pveauthcookie=pve:root@pam:1::sig\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("\r\ncsrfpreventiontoken: 1:csrf\r\n"),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn a_refused_login_is_an_auth_error_with_the_password_struck_out() {
+        let url = peer(Some(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 31\r\nConnection: close\r\n\r\n\
+             {\"message\": \"no user for Pw-9\"}",
+        ));
+        let ctx = Context::new(Action::PowerQuery);
+        let password = Secret::new("Pw-9");
+        let client = Client::builder()
+            .auth(Auth::in_body(&password), "power_user and power_pass")
+            .build()
+            .unwrap();
+        let login = client
+            .post(&format!("{url}/access/ticket"))
+            .json(&serde_json::json!({"username": "root@pam", "password": password.expose()}));
+        let error = login.send(&ctx).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Auth);
+        assert_eq!(
+            error.message(),
+            format!(
+                "POST {url}/access/ticket failed with response status code: 401 Unauthorized \
+                 (no user for [redacted]): the login in the request body was refused; \
+                 check power_user and power_pass"
             )
         );
     }

@@ -33,6 +33,7 @@ pub struct HttpAddress {
     https: bool,
     host: String,
     port: u16,
+    explicit_port: Option<u16>,
 }
 
 impl HttpAddress {
@@ -64,6 +65,19 @@ impl HttpAddress {
     /// ```
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port written in the address, if one was: a driver whose API has a port of its
+    /// own (Proxmox's 8006) uses that one when none was written.
+    ///
+    /// ```
+    /// let bmc: maaspd::types::HttpAddress = "pve".parse().unwrap();
+    /// assert_eq!((bmc.port(), bmc.explicit_port()), (443, None));
+    /// let bmc: maaspd::types::HttpAddress = "https://pve:443".parse().unwrap();
+    /// assert_eq!(bmc.explicit_port(), Some(443));
+    /// ```
+    pub fn explicit_port(&self) -> Option<u16> {
+        self.explicit_port
     }
 
     /// The URL to put paths after: scheme, authority and any path, without a trailing
@@ -119,6 +133,7 @@ impl FromStr for HttpAddress {
             https,
             host: host.to_owned(),
             port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
+            explicit_port: authority.port_u16(),
         })
     }
 }
