@@ -91,8 +91,13 @@ impl Input {
         mut warn: impl FnMut(String),
     ) -> Result<P> {
         let mut ignored = |path: serde_ignored::Path<'_>| {
-            // Escaped: a key is the caller's text, and a newline in it would forge a line.
             let path = path.to_string();
+            // MAAS adds the machine's system_id to every driver's parameters: not a
+            // mistake of the operator's, so not worth a warning.
+            if path == "system_id" {
+                return;
+            }
+            // Escaped: a key is the caller's text, and a newline in it would forge a line.
             warn(format!(
                 "ignoring unknown driver parameter `driverParameters.{}`",
                 path.escape_debug()
@@ -233,10 +238,8 @@ mod tests {
         );
         assert_eq!(
             warnings,
-            [
-                "ignoring unknown driver parameter `driverParameters.system_id`",
-                "ignoring unknown driver parameter `driverParameters.z`",
-            ]
+            // Not system_id, which MAAS adds to every driver's parameters.
+            ["ignoring unknown driver parameter `driverParameters.z`"]
         );
     }
 
@@ -297,7 +300,7 @@ mod tests {
     #[test]
     fn parameters_are_read_as_maas_stores_them() {
         let doc =
-            input(json!({"driverParameters": {"address": "a", "port": "6230", "system_id": ""}}))
+            input(json!({"driverParameters": {"address": "a", "port": "6230", "colour": ""}}))
                 .unwrap();
         let mut warnings = Vec::new();
         let params: Params = doc.parameters(types, |w| warnings.push(w)).unwrap();
@@ -305,7 +308,7 @@ mod tests {
         // An unknown key is warned about, even empty.
         assert_eq!(
             warnings,
-            ["ignoring unknown driver parameter `driverParameters.system_id`"]
+            ["ignoring unknown driver parameter `driverParameters.colour`"]
         );
         let doc = input(json!({"driverParameters": {"address": "", "port": ""}})).unwrap();
         let params: Params = doc.parameters(types, |_| {}).unwrap();

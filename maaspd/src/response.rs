@@ -151,11 +151,11 @@ impl Response {
     /// # }
     /// let response = testing::run::<Lamp>(
     ///     Action::PowerOn,
-    ///     json!({"driverParameters": {"system_id": "abc123"}}),
+    ///     json!({"driverParameters": {"system_id": "abc123", "colour": "red"}}),
     /// );
     /// assert_eq!(
     ///     response.warnings(),
-    ///     ["ignoring unknown driver parameter `driverParameters.system_id`"]
+    ///     ["ignoring unknown driver parameter `driverParameters.colour`"]
     /// );
     /// ```
     pub fn warnings(&self) -> &[String] {

@@ -70,11 +70,10 @@
 
 use std::cmp::Reverse;
 use std::io::Write;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use maaspd::serde_json::Value;
-use maaspd::tool::askpass::{self, Askpass};
+use maaspd::tool::askpass::Askpass;
 use maaspd::tool::{Tool, ToolOutput};
 use maaspd::{
     BootDevice, Context, Disk, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem, Result,
@@ -153,8 +152,7 @@ struct Virsh {
     confirm = false,
     ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::URL),
     probe = true,
-    boot_order = true,
-    main = false
+    boot_order = true
 )]
 impl Virsh {
     fn new(settings: Settings) -> Result<Self> {
@@ -298,13 +296,6 @@ impl Virsh {
         eprintln!("{id}: boot order now {}", numbered(&now));
         Ok(())
     }
-}
-
-fn main() -> ExitCode {
-    if let Some(status) = askpass::answer_if_invoked() {
-        return status;
-    }
-    maaspd::cli::main::<Virsh>()
 }
 
 /// MAAS's `VM_STATE_TO_POWER_STATE`.

@@ -24,6 +24,7 @@ mod pool;
 mod reply;
 mod request;
 mod routes;
+mod shutdown;
 mod socket;
 
 pub(crate) use bmc_turns::Turn;
@@ -355,7 +356,7 @@ async fn run<D: PowerDriver>(
     );
     let file = socket.file();
     let stopping = async move {
-        shutdown_signal().await;
+        shutdown::signal().await;
         supervisor.stopping();
         // From now on MAAS's agent neither finds nor reaches this service (unless systemd
         // holds the socket, to start it again); the requests in flight are finished.
@@ -369,17 +370,4 @@ async fn run<D: PowerDriver>(
     connections::serve(listener, routes::router::<D>(shared), settings, stopping).await?;
     eprintln!("{}: stopped", D::NAME);
     Ok(())
-}
-
-/// SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = match signal(SignalKind::terminate()) {
-        Ok(terminate) => terminate,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
 }

@@ -25,25 +25,9 @@ const SOCKET: &str = "socket";
 /// private (0700) temporary directory; run under that name, it fetches the password from
 /// a UNIX socket in the same directory, which only this user can reach and which answers
 /// the first connection only, and prints it to `ssh`. A second question, or one that is
-/// not for a password (a host key's `yes/no`), gets no answer. The driver's `main` must
-/// therefore begin with [`answer_if_invoked`] (a driver with `main = false`):
-///
-/// ```no_run
-/// # #[maaspd::parameters]
-/// # struct MyDriver {}
-/// # #[maaspd::power_driver(description = "My driver", main = false)]
-/// # impl MyDriver {
-/// #     fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
-/// #     fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
-/// #     fn power_query(&self) -> maaspd::Result<maaspd::PowerState> { Ok(maaspd::PowerState::Off) }
-/// # }
-/// fn main() -> std::process::ExitCode {
-///     if let Some(status) = maaspd::tool::askpass::answer_if_invoked() {
-///         return status;
-///     }
-///     maaspd::cli::main::<MyDriver>()
-/// }
-/// ```
+/// not for a password (a host key's `yes/no`), gets no answer. The driver's generated
+/// `main` (`maaspd::cli::main`) answers it first, with [`answer_if_invoked`]; a driver
+/// with `main = false` calls `maaspd::cli::main` too, or begins its own `main` with it.
 ///
 /// [`Tool::ssh_askpass`] gives a tool the helper; [`Tool::run`] already runs it without a
 /// terminal, so `ssh` asks the askpass program rather than prompting.
