@@ -29,20 +29,32 @@ use proc_macro::TokenStream;
 /// # fn main() {}
 /// ```
 ///
-/// Arguments: `description = "..."` (required), `probe = true` (the impl has `fn probe`),
-/// `boot_order = true` (the impl has `fn set_boot_order`), `confirm = false` (the
-/// driver confirms its power changes itself: the runtime does not query after them),
-/// `max_per_bmc = N` (how many actions `serve` runs at once against one BMC, 4 by
-/// default; a BMC is known by the value of the `ip_extractor` setting, or of the setting
-/// `bmc_key = "..."` names), `main = false` (emit no `fn main`; call
-/// [`maaspd::cli::main`](https://docs.rs/maaspd) yourself).
+/// # Arguments
 ///
-/// Methods: `power_on`, `power_off`, `power_query`, and `probe` / `set_boot_order` when
-/// declared, all taking `&self` (then optionally `ctx: &maaspd::Context`) and returning
-/// `maaspd::Result`. Each may be a plain `fn`, run where it may block, or an `async fn`
-/// whose future is `Send`, awaited and dropped at the deadline; both kinds mix in one
-/// driver. The parameters are `Self`, or the argument of an optional
-/// `fn new(params: P) -> maaspd::Result<Self>` (or `async fn new`). Every mistake is
+/// | argument | default | meaning |
+/// |---|---|---|
+/// | `description = "..."` | required | MAAS's label of the driver (its metadata's `description`) |
+/// | `name = "..."` | the binary's name | MAAS's name of the driver: its metadata's `name`, which the agent finds it by |
+/// | `probe = true` | `false` | the impl has `fn probe`: MAAS can enlist the machines behind the BMC |
+/// | `boot_order = true` | `false` | the impl has `fn set_boot_order` |
+/// | `chassis = true` | `false` | one address serves many machines (MAAS's `chassis`) |
+/// | `queryable = false` | `true` | the BMC cannot tell the power state; implies `confirm = false` |
+/// | `confirm = false` | `true` | the driver confirms its power changes itself: the runtime does not query after them |
+/// | `ip_extractor(field_name = "...", pattern = maaspd::ip_extractor::URL)` | none | the setting holding the BMC's address, and how MAAS finds the IP in it (`URL` or `IDENTITY`) |
+/// | `max_per_bmc = N` | 4 | how many actions `serve` runs at once against one BMC |
+/// | `bmc_key = "..."` | the `ip_extractor` setting | the setting whose value tells BMCs apart for `max_per_bmc` |
+/// | `main = false` | `true` | emit no `fn main`: call [`maaspd::cli::main`](https://docs.rs/maaspd) yourself |
+///
+/// # Methods
+///
+/// `power_on`, `power_off`, `power_query`, and `probe` / `set_boot_order` when declared,
+/// optionally `power_reset` (else a reset is a power cycle), all taking `&self` (then
+/// optionally `ctx: &maaspd::Context`: the call's deadline, cancellation, machine and
+/// logging) and returning `maaspd::Result`. Each may be a plain `fn`, run where it may
+/// block, or an `async fn` whose future is `Send`, awaited and dropped at the deadline;
+/// both kinds mix in one driver. The parameters are `Self`, or the argument of an
+/// optional `fn new(params: P) -> maaspd::Result<Self>` (or `async fn new`). State kept
+/// across calls (HTTP clients, sessions) lives in `maaspd::state`. Every mistake is
 /// reported at once, at the tokens that are wrong.
 ///
 /// ```
@@ -70,8 +82,42 @@ pub fn power_driver(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `Serialize` and schemars' `JsonSchema` through maaspd (no serde or schemars dependency needed) and
 /// implements `maaspd::Parameters`.
 ///
-/// Doc comments become the schema's title and descriptions; `#[serde(...)]` and
-/// `#[schemars(...)]` attributes work as usual.
+/// Doc comments become the schema's title and descriptions (a first paragraph of one
+/// line is the setting's label in MAAS's form); `#[serde(...)]` and `#[schemars(...)]`
+/// attributes work as usual: `#[serde(default)]` makes a setting optional. A unit enum is
+/// a choice, each variant labelled by its doc comment. Values arrive as MAAS stores them
+/// (strings, `""` for unset) and are read into the field's type.
+///
+/// # Field attributes
+///
+/// `#[maaspd(...)]` on a field tells MAAS what neither the type nor the doc comment does:
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `scope = "node"` / `"bmc"` | the setting is the machine's own (`node`) or the BMC's, shared by its machines (`bmc`, the default) |
+/// | `field_type = "..."` | MAAS's form field (`string`, `choice`, `multiple_choice`, `password`, `ip_address`, `mac_address`) when the type does not give it; `Secret` is a `password`, `maaspd::types::MacAddress` a `mac_address` |
+/// | `required` | MAAS asks for a value even though the field has a default |
+///
+/// ```
+/// use maaspd::Secret;
+///
+/// /// PDU
+/// #[maaspd::parameters]
+/// struct Pdu {
+///     /// Address
+///     power_address: String,
+///     /// Outlet
+///     ///
+///     /// The machine's outlet on the PDU.
+///     #[maaspd(scope = "node")]
+///     node_outlet: u16,
+///     /// Password
+///     #[serde(default)]
+///     power_pass: Secret,
+/// }
+/// # fn is_parameters<P: maaspd::Parameters>() {}
+/// # is_parameters::<Pdu>();
+/// ```
 ///
 /// ```
 /// /// How to reach the BMC.

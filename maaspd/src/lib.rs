@@ -48,6 +48,32 @@
 //! service of MAAS's power-driver extraction ([`service`]).
 //!
 //! Unit-test a driver in-process with [`testing`].
+//!
+//! # The toolkit
+//!
+//! What drivers would otherwise each write, the runtime owns:
+//!
+//! - `maaspd::http` (feature `http`): a BMC's HTTP API within the call's deadline, the
+//!   system's CA certificates, credentials as [`Secret`]s, failures as MAAS's codes;
+//! - [`tool`]: a BMC's command-line tool within the deadline, its process group killed
+//!   at expiry, secrets on its standard input or environment, never its command line
+//!   (`tool::askpass`, feature `askpass`, hands ssh a password);
+//! - [`state`]: what a driver keeps across calls (clients, sessions), once per process;
+//! - [`types`]: setting types MAAS's forms know (`YesNo`, MAC and IP addresses, a BMC's
+//!   http(s) address);
+//! - [`ErrorContext`], [`bail!`] and [`err!`]: another library's error as a MAAS error
+//!   in one step.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `service` | yes | `DRIVER serve`, the long-running UNIX-socket service ([`service`]) |
+//! | `http` | no | `maaspd::http`, on ureq and rustls |
+//! | `askpass` | no | `maaspd::tool::askpass` |
+//!
+//! The README's "Writing a driver" walks through the attributes, and `examples/` is a
+//! graded tour: settings and errors, probe and boot order, async with a context.
 
 #![warn(missing_docs)]
 
