@@ -43,7 +43,7 @@ use proc_macro::TokenStream;
 /// | `ip_extractor(field_name = "...", pattern = maaspd::ip_extractor::URL)` | none | the setting holding the BMC's address, and how MAAS finds the IP in it (`URL` or `IDENTITY`) |
 /// | `max_per_bmc = N` | 4 | how many actions `serve` runs at once against one BMC |
 /// | `bmc_key = "..."` | the `ip_extractor` setting | the setting whose value tells BMCs apart for `max_per_bmc` |
-/// | `main = false` | `true` | emit no `fn main`: call [`maaspd::cli::main`](https://docs.rs/maaspd) yourself |
+/// | `main = false` | `true` | emit no `fn main`: call [`maaspd::cli::main`](https://docs.rs/maaspd) yourself, or write `maaspd::main!(module::Driver);` at the crate's root for a driver whose `impl` is in a module |
 ///
 /// # Methods
 ///

@@ -57,6 +57,7 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         #[schemars(crate = "::maaspd::__private::schemars")]
         #item
 
+        #[automatically_derived]
         impl #impl_generics ::maaspd::Parameters for #ident #type_generics #where_clause {}
     })
 }
@@ -107,6 +108,7 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("impl :: maaspd :: Parameters for P"), "{out}");
+        assert!(out.contains("# [automatically_derived]"), "{out}");
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             let (forward, call) = match &constructor.asyncness {
                 None => (
                     quote! {
+                        #[automatically_derived]
                         impl ::maaspd::__private::New for #driver {
                             type Parameters = #parameters;
                             fn new(parameters: #parameters) -> #output { <#driver>::new(parameters) }
@@ -81,6 +82,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 ),
                 Some(token) => (
                     quote_spanned! {token.span=>
+                        #[automatically_derived]
                         impl ::maaspd::__private::AsyncNew for #driver {
                             type Parameters = #parameters;
                             async fn new(parameters: #parameters) -> #output {
@@ -180,6 +182,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         #block
 
         const _: () = {
+            #[automatically_derived]
             impl ::maaspd::PowerDriver for #driver {
                 type Parameters = #parameters;
 
@@ -250,6 +253,7 @@ pub(crate) fn placeholder(block: &ItemImpl, args: &DriverArgs) -> TokenStream {
     let driver = &block.self_ty;
     quote! {
         const _: () = {
+            #[automatically_derived]
             impl ::maaspd::PowerDriver for #driver {
                 type Parameters = ::maaspd::__private::Unreachable;
                 const NAME: &'static str = "";
@@ -328,6 +332,7 @@ fn forward(driver: &syn::Type, method: Method, found: &Found) -> TokenStream {
     };
     match &found.asyncness {
         None => quote! {
+            #[automatically_derived]
             impl ::maaspd::__private::#forwarding for #driver {
                 fn #name(&self, #context_parameter #devices_parameter) -> #output {
                     <#driver>::#name(self #context #devices)
@@ -335,6 +340,7 @@ fn forward(driver: &syn::Type, method: Method, found: &Found) -> TokenStream {
             }
         },
         Some(token) => quote_spanned! {token.span=>
+            #[automatically_derived]
             impl ::maaspd::__private::#forwarding for #driver {
                 async fn #name(&self, #context_parameter #devices_parameter) -> #output {
                     <#driver>::#name(self #context #devices).await

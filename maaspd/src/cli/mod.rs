@@ -60,6 +60,35 @@ pub fn main<D: PowerDriver>() -> ExitCode {
     ExitCode::from(status)
 }
 
+/// The `main` of a driver whose `impl` block is not at its crate's root: a proc macro
+/// cannot know where it is, and a `fn main` generated inside a module is no program's
+/// entry point (rustc's E0601). Give that block `main = false` and write this at the
+/// crate's root:
+///
+/// ```
+/// mod lamp {
+///     #[maaspd::parameters]
+///     pub struct Lamp {}
+///
+///     #[maaspd::power_driver(description = "A lamp", main = false)]
+///     impl Lamp {
+///         fn power_on(&self) -> maaspd::Result<()> { Ok(()) }
+///         fn power_off(&self) -> maaspd::Result<()> { Ok(()) }
+///         fn power_query(&self) -> maaspd::Result<maaspd::PowerState> { Ok(maaspd::PowerState::On) }
+///     }
+/// }
+///
+/// maaspd::main!(lamp::Lamp);
+/// ```
+#[macro_export]
+macro_rules! main {
+    ($driver:ty) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main::<$driver>()
+        }
+    };
+}
+
 /// Runs the driver's command line on `args` (the first is the program name) and the
 /// given streams; returns the exit status: 0 when the document's `error` is null, 1 when
 /// it carries an error, 2 for a usage error.
