@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+mod crate_path;
 mod errors;
 mod parameters;
 mod power_driver;
@@ -43,6 +44,7 @@ use proc_macro::TokenStream;
 /// | `ip_extractor(field_name = "...", pattern = maaspd::ip_extractor::URL)` | none | the setting holding the BMC's address, and how MAAS finds the IP in it (`URL` or `IDENTITY`) |
 /// | `max_per_bmc = N` | 4 | how many actions `serve` runs at once against one BMC |
 /// | `bmc_key = "..."` | the `ip_extractor` setting | the setting whose value tells BMCs apart for `max_per_bmc` |
+/// | `crate = "path"` | `::maaspd` | where the generated code finds maaspd, for a crate that renames it or reaches it through a re-export |
 /// | `main = false` | `true` | emit no `fn main`: call [`maaspd::cli::main`](https://docs.rs/maaspd) yourself, or write `maaspd::main!(module::Driver);` at the crate's root for a driver whose `impl` is in a module |
 ///
 /// # Methods
@@ -87,6 +89,8 @@ pub fn power_driver(args: TokenStream, item: TokenStream) -> TokenStream {
 /// attributes work as usual: `#[serde(default)]` makes a setting optional. A unit enum is
 /// a choice, each variant labelled by its doc comment. Values arrive as MAAS stores them
 /// (strings, `""` for unset) and are read into the field's type.
+///
+/// `#[parameters(crate = "path")]` takes the same `crate` argument as `#[power_driver]`.
 ///
 /// # Field attributes
 ///

@@ -278,7 +278,7 @@ mod tests {
 
     /// The ipmi example's settings, in short: enums with `""` as a choice or not, an
     /// optional integer, a list, strings, a boolean and a float.
-    #[crate::parameters]
+    #[crate::parameters(crate = "crate")]
     #[derive(Debug)]
     struct Settings {
         /// Address.
@@ -319,7 +319,7 @@ mod tests {
     }
 
     /// How to switch off.
-    #[crate::parameters]
+    #[crate::parameters(crate = "crate")]
     #[derive(Debug, Default)]
     #[serde(rename_all = "lowercase")]
     enum OffMode {
@@ -331,7 +331,7 @@ mod tests {
     }
 
     /// A cipher suite, or the tool's default.
-    #[crate::parameters]
+    #[crate::parameters(crate = "crate")]
     #[derive(Debug, Default)]
     enum Suite {
         /// Seventeen.

@@ -26,7 +26,7 @@ const SENTINEL: &str = "fuzz-S3NT1NEL-pa55w0rd";
 
 /// A BMC behind a password: `power_pass` is a [`Secret`] the driver reads, so the
 /// sentinel reaches a driver and its errors instead of being ignored as an unknown key.
-#[crate::parameters]
+#[crate::parameters(crate = "crate")]
 pub(crate) struct Vault {
     /// The BMC's address.
     power_address: String,
@@ -34,7 +34,7 @@ pub(crate) struct Vault {
     power_pass: Secret,
 }
 
-#[crate::power_driver(description = "A vault for fuzz tests", main = false)]
+#[crate::power_driver(crate = "crate", description = "A vault for fuzz tests", main = false)]
 impl Vault {
     fn power_on(&self) -> Result<()> {
         Err(Error::auth(format!(

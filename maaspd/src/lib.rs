@@ -77,9 +77,6 @@
 
 #![warn(missing_docs)]
 
-// Generated code names `::maaspd`; this lets the crate's own tests use the macros.
-extern crate self as maaspd;
-
 mod action;
 mod boot_device;
 mod call;

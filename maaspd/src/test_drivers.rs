@@ -6,14 +6,19 @@ use crate::{BootDevice, Error, PowerState, ProbedSystem, Result};
 
 /// A lamp: on or off as its parameters say, whatever it is told (so its changes are
 /// not confirmed).
-#[crate::parameters]
+#[crate::parameters(crate = "crate")]
 pub(crate) struct Lamp {
     /// Whether the lamp is lit.
     #[serde(default)]
     on: bool,
 }
 
-#[crate::power_driver(description = "A lamp for tests", confirm = false, main = false)]
+#[crate::power_driver(
+    crate = "crate",
+    description = "A lamp for tests",
+    confirm = false,
+    main = false
+)]
 impl Lamp {
     fn power_on(&self) -> Result<()> {
         Ok(())
@@ -29,7 +34,7 @@ impl Lamp {
 }
 
 /// The settings of [`Chassis`].
-#[crate::parameters]
+#[crate::parameters(crate = "crate")]
 pub(crate) struct ChassisSettings {
     /// How many machines the chassis holds.
     machines: u8,
@@ -59,6 +64,7 @@ pub(crate) struct Chassis {
 }
 
 #[crate::power_driver(
+    crate = "crate",
     description = "A chassis for tests",
     probe = true,
     boot_order = true,
@@ -116,14 +122,14 @@ impl Chassis {
 }
 
 /// A watch: reports what its context says, through its errors.
-#[crate::parameters]
+#[crate::parameters(crate = "crate")]
 pub(crate) struct Watch {
     /// The machine, as MAAS adds it.
     #[serde(default)]
     system_id: Option<String>,
 }
 
-#[crate::power_driver(description = "A watch for tests", main = false)]
+#[crate::power_driver(crate = "crate", description = "A watch for tests", main = false)]
 impl Watch {
     /// The action, the machine, whether there is a deadline, and the log tag.
     fn power_on(&self, ctx: &crate::Context) -> Result<()> {
@@ -160,7 +166,7 @@ struct Relay {
 }
 
 /// Settings of [`SlowRelay`] and [`AsyncRelay`].
-#[crate::parameters]
+#[crate::parameters(crate = "crate")]
 pub(crate) struct RelaySettings {
     /// The relay's name.
     name: String,
@@ -229,7 +235,7 @@ pub(crate) fn relay(name: &str) -> (u32, PowerState) {
 /// A relay behind a blocking driver.
 pub(crate) struct SlowRelay(RelaySettings);
 
-#[crate::power_driver(description = "A slow relay for tests", main = false)]
+#[crate::power_driver(crate = "crate", description = "A slow relay for tests", main = false)]
 impl SlowRelay {
     fn new(settings: RelaySettings) -> Result<Self> {
         Ok(SlowRelay(settings))
@@ -253,7 +259,11 @@ impl SlowRelay {
 /// The same relay behind an async driver, mixed with a blocking `power_off`.
 pub(crate) struct AsyncRelay(RelaySettings);
 
-#[crate::power_driver(description = "An async relay for tests", main = false)]
+#[crate::power_driver(
+    crate = "crate",
+    description = "An async relay for tests",
+    main = false
+)]
 impl AsyncRelay {
     async fn new(settings: RelaySettings) -> Result<Self> {
         tokio::task::yield_now().await;
@@ -291,13 +301,17 @@ pub(crate) fn sleeping(name: &str) -> bool {
 
 /// An async BMC that never answers a query: its future is pending for ever, until
 /// dropped.
-#[crate::parameters]
+#[crate::parameters(crate = "crate")]
 pub(crate) struct Sleeper {
     /// Its name, which tells its queries apart.
     name: String,
 }
 
-#[crate::power_driver(description = "A BMC that never answers", main = false)]
+#[crate::power_driver(
+    crate = "crate",
+    description = "A BMC that never answers",
+    main = false
+)]
 impl Sleeper {
     fn power_on(&self) -> Result<()> {
         Ok(())

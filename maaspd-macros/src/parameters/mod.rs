@@ -9,8 +9,9 @@ mod maas_field;
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Item, parse2};
+use syn::{Item, MetaNameValue, parse2};
 
+use crate::crate_path::CratePath;
 use crate::errors::Errors;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -27,9 +28,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut item: Item = parse2(item)?;
     let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.at(&args, "#[parameters] takes no arguments");
-    }
+    let krate = crate_argument(args, &mut errors);
     describe_fields(&mut item, &mut errors);
     let (ident, generics) = match &item {
         Item::Struct(item) => (&item.ident, &item.generics),
@@ -45,21 +44,45 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     // Mistakes in the arguments or in `#[maaspd(...)]` are reported, but the derives are
     // still emitted (without the faulty attributes), so they are the only errors shown.
     let errors = errors.finish().err().map(|error| error.to_compile_error());
-    Ok(quote! {
-        #errors
-
+    let (serde_path, schemars_path) = (krate.private("serde"), krate.private("schemars"));
+    let derives = krate.rewrite(quote! {
         #[derive(
             ::maaspd::__private::serde::Deserialize,
             ::maaspd::__private::serde::Serialize,
             ::maaspd::__private::schemars::JsonSchema,
         )]
-        #[serde(crate = "::maaspd::__private::serde")]
-        #[schemars(crate = "::maaspd::__private::schemars")]
-        #item
-
+        #[serde(crate = #serde_path)]
+        #[schemars(crate = #schemars_path)]
+    });
+    let marker = krate.rewrite(quote! {
         #[automatically_derived]
         impl #impl_generics ::maaspd::Parameters for #ident #type_generics #where_clause {}
+    });
+    Ok(quote! {
+        #errors
+
+        #derives
+        #item
+
+        #marker
     })
+}
+
+/// The only argument, `crate = "path"` (see [`CratePath`]); anything else is an error.
+fn crate_argument(args: TokenStream, errors: &mut Errors) -> CratePath {
+    if args.is_empty() {
+        return CratePath::default();
+    }
+    match parse2::<MetaNameValue>(args.clone()) {
+        Ok(pair) if pair.path.is_ident("crate") => CratePath::parse(&pair, errors),
+        _ => {
+            errors.at(
+                &args,
+                "#[parameters] takes no arguments but `crate = \"path\"`",
+            );
+            CratePath::default()
+        }
+    }
 }
 
 /// Title and description from the doc comments of the type, its fields and variants,

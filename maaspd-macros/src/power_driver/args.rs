@@ -5,6 +5,7 @@ use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, MetaList, MetaNameValue, Token};
 
+use crate::crate_path::CratePath;
 use crate::errors::Errors;
 use crate::suggest;
 
@@ -20,12 +21,13 @@ const KEYS: &[&str] = &[
     "bmc_key",
     "max_per_bmc",
     "main",
+    "crate",
 ];
 
 /// The arguments: `description = "..."` (required), `name = "..."`, the flags `probe`,
 /// `boot_order`, `chassis`, `queryable`, `confirm` and `main`,
-/// `ip_extractor(field_name = "...", pattern = ...)`, `bmc_key = "..."` and
-/// `max_per_bmc = N`.
+/// `ip_extractor(field_name = "...", pattern = ...)`, `bmc_key = "..."`,
+/// `max_per_bmc = N` and `crate = "path"`.
 pub(crate) struct DriverArgs {
     /// `None` when missing or not a string; an error says which.
     pub(crate) description: Option<LitStr>,
@@ -44,6 +46,8 @@ pub(crate) struct DriverArgs {
     /// How many actions `serve` runs at once against one BMC, by default.
     pub(crate) max_per_bmc: Option<syn::LitInt>,
     pub(crate) main: Flag,
+    /// Where the generated code finds maaspd (`crate = "..."`).
+    pub(crate) krate: CratePath,
 }
 
 /// Which setting holds the BMC's address, and the Python regex MAAS applies to it.
@@ -98,6 +102,7 @@ impl DriverArgs {
             bmc_key: None,
             max_per_bmc: None,
             main: Flag::Absent(true),
+            krate: CratePath::default(),
         };
         let metas = match syn::parse::Parser::parse2(
             Punctuated::<Meta, Token![,]>::parse_terminated,
@@ -164,6 +169,7 @@ impl DriverArgs {
                 "probe" => parsed.probe = flag(&pair, &key, errors),
                 "boot_order" => parsed.boot_order = flag(&pair, &key, errors),
                 "main" => parsed.main = flag(&pair, &key, errors),
+                "crate" => parsed.krate = CratePath::parse(&pair, errors),
                 _ => {
                     let near = suggest::closest(&key, KEYS);
                     let hint = match near {
@@ -442,7 +448,7 @@ mod tests {
                 "`probe` takes `true` or `false`: `probe = true`",
                 "duplicate `probe`",
                 "unknown argument `descripton`: did you mean `description`?",
-                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `bmc_key`, `max_per_bmc`, `main`",
+                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `bmc_key`, `max_per_bmc`, `main`, `crate`",
                 "expected `key = value`, e.g. `probe = true`",
             ]
         );

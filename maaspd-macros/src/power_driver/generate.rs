@@ -178,9 +178,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
             }
         }
     });
-    quote! {
-        #block
-
+    let generated = quote! {
         const _: () = {
             #[automatically_derived]
             impl ::maaspd::PowerDriver for #driver {
@@ -235,6 +233,12 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
         };
 
         #main
+    };
+    let generated = args.krate.rewrite(generated);
+    quote! {
+        #block
+
+        #generated
     }
 }
 
@@ -251,7 +255,7 @@ pub(crate) fn placeholder(block: &ItemImpl, args: &DriverArgs) -> TokenStream {
         return quote!(#main);
     }
     let driver = &block.self_ty;
-    quote! {
+    args.krate.rewrite(quote! {
         const _: () = {
             #[automatically_derived]
             impl ::maaspd::PowerDriver for #driver {
@@ -288,7 +292,7 @@ pub(crate) fn placeholder(block: &ItemImpl, args: &DriverArgs) -> TokenStream {
         };
 
         #main
-    }
+    })
 }
 
 /// An empty `main`, when the attribute was to generate one.

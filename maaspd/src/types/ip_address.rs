@@ -94,7 +94,7 @@ mod tests {
     use crate::metadata::FieldType;
 
     /// A PDU.
-    #[crate::parameters]
+    #[crate::parameters(crate = "crate")]
     #[derive(Debug)]
     struct Pdu {
         /// IP address of the PDU

@@ -122,7 +122,7 @@ mod tests {
     use crate::metadata::FieldType;
 
     /// A machine's NIC, as a chassis driver's node setting.
-    #[crate::parameters]
+    #[crate::parameters(crate = "crate")]
     #[derive(Debug)]
     struct Node {
         /// MAC address of the machine's boot NIC

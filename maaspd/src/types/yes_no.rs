@@ -70,7 +70,7 @@ mod tests {
     use crate::metadata::FieldType;
 
     /// A driver's settings with the choice, as MAAS's webhook driver declares it.
-    #[crate::parameters]
+    #[crate::parameters(crate = "crate")]
     struct Https {
         /// Verify SSL connections with system CA certificates
         #[serde(default)]
