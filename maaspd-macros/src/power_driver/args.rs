@@ -1,6 +1,6 @@
 //! The arguments of `#[power_driver(...)]`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, MetaList, MetaNameValue, Token};
@@ -113,7 +113,7 @@ impl DriverArgs {
                 errors.push(error);
                 // Nothing can be trusted; but an author who wrote `main = false` has a
                 // `main` of their own, which a placeholder would only collide with.
-                if args.to_string().replace(' ', "").contains("main=false") {
+                if says_main_false(args) {
                     parsed.main = Flag::Malformed;
                 }
                 parsed.probe = Flag::Malformed;
@@ -190,6 +190,16 @@ impl DriverArgs {
         }
         parsed
     }
+}
+
+/// Whether arguments that do not parse still hold the tokens `main = false`, at the top
+/// level: what the author meant there is clear even when a neighbour is broken.
+fn says_main_false(args: TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = args.into_iter().collect();
+    tokens.windows(3).any(|window| {
+        matches!(window, [TokenTree::Ident(key), TokenTree::Punct(equals), TokenTree::Ident(value)]
+            if key == "main" && equals.as_char() == '=' && value == "false")
+    })
 }
 
 fn description(pair: &MetaNameValue, errors: &mut Errors) -> Option<LitStr> {
@@ -422,6 +432,11 @@ mod tests {
             None,
             "main = false in unparseable arguments"
         );
+        // Read as tokens: not inside a string, nor a `main = false_ish` name.
+        let (args, _) = parse(quote!(description = "main = false",, probe = true));
+        assert_eq!(args.main.value(), Some(true));
+        let (args, _) = parse(quote!(description = "d", main = false_ish,, x));
+        assert_eq!(args.main.value(), Some(true));
     }
 
     #[test]
