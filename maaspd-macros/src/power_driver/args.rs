@@ -9,20 +9,51 @@ use crate::crate_path::CratePath;
 use crate::errors::Errors;
 use crate::suggest;
 
-const KEYS: &[&str] = &[
-    "description",
-    "name",
-    "probe",
-    "boot_order",
-    "chassis",
-    "queryable",
-    "confirm",
-    "ip_extractor",
-    "bmc_key",
-    "max_per_bmc",
-    "main",
-    "crate",
+/// Every `key = value` argument and how its value is read: the one list of the keys,
+/// which the "did you mean" suggestions and the "expected one of" list come from too.
+/// (`ip_extractor(...)`, a list, is read before this table is consulted.)
+const ARGUMENTS: &[(&str, Reader)] = &[
+    ("description", |pair, args, errors| {
+        args.description = description(pair, errors);
+    }),
+    ("name", |pair, args, errors| args.name = name(pair, errors)),
+    ("probe", |pair, args, errors| {
+        args.probe = flag(pair, "probe", errors);
+    }),
+    ("boot_order", |pair, args, errors| {
+        args.boot_order = flag(pair, "boot_order", errors);
+    }),
+    ("chassis", |pair, args, errors| {
+        args.chassis = flag(pair, "chassis", errors);
+    }),
+    ("queryable", |pair, args, errors| {
+        args.queryable = flag(pair, "queryable", errors);
+    }),
+    ("confirm", |pair, args, errors| {
+        args.confirm = flag(pair, "confirm", errors);
+    }),
+    ("ip_extractor", |pair, _, errors| {
+        errors.at(
+            pair,
+            "write `ip_extractor(field_name = \"power_address\", pattern = maaspd::ip_extractor::URL)`",
+        );
+    }),
+    ("bmc_key", |pair, args, errors| {
+        args.bmc_key = setting_name(pair, errors);
+    }),
+    ("max_per_bmc", |pair, args, errors| {
+        args.max_per_bmc = positive(pair, errors);
+    }),
+    ("main", |pair, args, errors| {
+        args.main = flag(pair, "main", errors);
+    }),
+    ("crate", |pair, args, errors| {
+        args.krate = CratePath::parse(pair, errors);
+    }),
 ];
+
+/// Reads one argument's value into the arguments, reporting what is wrong with it.
+type Reader = fn(&MetaNameValue, &mut DriverArgs, &mut Errors);
 
 /// The arguments: `description = "..."` (required), `name = "..."`, the flags `probe`,
 /// `boot_order`, `chassis`, `queryable`, `confirm` and `main`,
@@ -151,30 +182,15 @@ impl DriverArgs {
                 continue;
             }
             seen.push(key.clone());
-            match key.as_str() {
-                "description" => {
-                    description_given = true;
-                    parsed.description = description(&pair, errors);
-                }
-                "name" => parsed.name = name(&pair, errors),
-                "chassis" => parsed.chassis = flag(&pair, &key, errors),
-                "queryable" => parsed.queryable = flag(&pair, &key, errors),
-                "confirm" => parsed.confirm = flag(&pair, &key, errors),
-                "ip_extractor" => errors.at(
-                    &pair,
-                    "write `ip_extractor(field_name = \"power_address\", pattern = maaspd::ip_extractor::URL)`",
-                ),
-                "bmc_key" => parsed.bmc_key = setting_name(&pair, errors),
-                "max_per_bmc" => parsed.max_per_bmc = positive(&pair, errors),
-                "probe" => parsed.probe = flag(&pair, &key, errors),
-                "boot_order" => parsed.boot_order = flag(&pair, &key, errors),
-                "main" => parsed.main = flag(&pair, &key, errors),
-                "crate" => parsed.krate = CratePath::parse(&pair, errors),
-                _ => {
-                    let near = suggest::closest(&key, KEYS);
+            description_given |= key == "description";
+            match ARGUMENTS.iter().find(|(known, _)| *known == key) {
+                Some((_, read)) => read(&pair, &mut parsed, errors),
+                None => {
+                    let keys: Vec<&str> = ARGUMENTS.iter().map(|(key, _)| *key).collect();
+                    let near = suggest::closest(&key, &keys);
                     let hint = match near {
                         Some(known) => format!("did you mean `{known}`?"),
-                        None => format!("expected one of `{}`", KEYS.join("`, `")),
+                        None => format!("expected one of `{}`", keys.join("`, `")),
                     };
                     errors.at(&pair.path, format!("unknown argument `{key}`: {hint}"));
                     // A misspelt `description` is not reported missing as well.
