@@ -97,13 +97,13 @@ impl Chassis {
                 let mut parameters = Map::new();
                 parameters.insert("inventory".into(), json!(self.inventory));
                 parameters.insert("slot".into(), json!(machine.slot.to_string()));
-                ProbedSystem {
-                    hostname: machine.hostname,
-                    mac: machine.mac.to_string(),
-                    arch: format!("{}/generic", machine.arch),
-                    driver_name: "probe_and_boot_order".into(),
-                    driver_parameters: parameters,
-                }
+                ProbedSystem::new(
+                    machine.hostname,
+                    machine.mac.to_string(),
+                    format!("{}/generic", machine.arch),
+                    "probe_and_boot_order",
+                    parameters,
+                )
             })
             .collect())
     }

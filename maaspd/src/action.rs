@@ -92,7 +92,19 @@ impl fmt::Display for Action {
 /// assert!("reboot".parse::<maaspd::Action>().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownAction(pub String);
+pub struct UnknownAction(String);
+
+impl UnknownAction {
+    /// The name that is not an action.
+    ///
+    /// ```
+    /// let error = "reboot".parse::<maaspd::Action>().unwrap_err();
+    /// assert_eq!(error.name(), "reboot");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
 
 impl fmt::Display for UnknownAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

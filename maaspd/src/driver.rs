@@ -108,7 +108,7 @@ pub trait Parameters: DeserializeOwned + JsonSchema {}
 ///     fn probe(&self) -> maaspd::Result<Vec<ProbedSystem>> { Ok(Vec::new()) }
 /// }
 ///
-/// let probe: maaspd::ProbeFn<Chassis> = Chassis::PROBE.unwrap();
+/// let probe = Chassis::PROBE.unwrap();
 /// let call = probe(Arc::new(Chassis {}), Arc::new(Context::new(Action::Probe)));
 /// let Call::Blocking(code) = call else { unreachable!() };
 /// assert!(code().unwrap().is_empty());
@@ -132,7 +132,7 @@ pub type ProbeFn<D> = fn(Arc<D>, Arc<Context>) -> Call<Vec<ProbedSystem>>;
 ///     }
 /// }
 ///
-/// let set: maaspd::SetBootOrderFn<Vm> = Vm::SET_BOOT_ORDER.unwrap();
+/// let set = Vm::SET_BOOT_ORDER.unwrap();
 /// let call = set(Arc::new(Vm {}), Arc::new(Context::new(Action::SetBootOrder)), Vec::new());
 /// assert!(matches!(call, Call::Async(_)));
 /// ```
@@ -153,7 +153,7 @@ pub type SetBootOrderFn<D> = fn(Arc<D>, Arc<Context>, Vec<BootDevice>) -> Call<(
 ///     fn power_reset(&self) -> maaspd::Result<()> { Ok(()) }
 /// }
 ///
-/// let reset: maaspd::PowerResetFn<Bmc> = Bmc::POWER_RESET.unwrap();
+/// let reset = Bmc::POWER_RESET.unwrap();
 /// let call = reset(Arc::new(Bmc {}), Arc::new(Context::new(Action::PowerReset)));
 /// assert!(matches!(call, Call::Blocking(_)));
 /// ```

@@ -117,7 +117,7 @@ pub use action::{Action, UnknownAction};
 pub use boot_device::{BootDevice, Disk};
 pub use call::Call;
 pub use context::Context;
-pub use driver::{Parameters, PowerDriver, PowerResetFn, ProbeFn, SetBootOrderFn};
+pub use driver::{Parameters, PowerDriver};
 pub use error::{Error, ErrorCode, Result};
 pub use error_context::ErrorContext;
 pub use ip_extractor::IpExtractor;
@@ -140,6 +140,7 @@ pub use serde_json;
 /// What generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::driver::{PowerResetFn, ProbeFn, SetBootOrderFn};
     pub use schemars;
     pub use serde;
 

@@ -102,15 +102,17 @@ impl Chassis {
 
     fn probe(&self) -> Result<Vec<ProbedSystem>> {
         Ok((1..=self.machines)
-            .map(|n| ProbedSystem {
-                hostname: format!("node-{n}"),
-                mac: format!("52:54:00:00:00:{n:02x}"),
-                arch: "amd64/generic".into(),
-                driver_name: "chassis".into(),
-                driver_parameters: serde_json::json!({"slot": n})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
+            .map(|n| {
+                ProbedSystem::new(
+                    format!("node-{n}"),
+                    format!("52:54:00:00:00:{n:02x}"),
+                    "amd64/generic",
+                    "chassis",
+                    serde_json::json!({"slot": n})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                )
             })
             .collect())
     }

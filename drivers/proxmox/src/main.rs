@@ -265,13 +265,13 @@ impl Proxmox {
                 Some("aarch64") => "arm64/generic",
                 _ => "amd64/generic",
             };
-            systems.push(ProbedSystem {
-                hostname: vm.name.replace(' ', "-"),
+            systems.push(ProbedSystem::new(
+                vm.name.replace(' ', "-"),
                 mac,
-                arch: arch.to_owned(),
-                driver_name: "proxmox".into(),
-                driver_parameters: self.probed_parameters(&vm.vmid),
-            });
+                arch,
+                "proxmox",
+                self.probed_parameters(&vm.vmid),
+            ));
         }
         Ok(systems)
     }

@@ -375,13 +375,9 @@ impl Redfish {
         if self.settings.power_verify_ssl.is_yes() {
             parameters.insert("power_verify_ssl".into(), json!("y"));
         }
-        Ok(ProbedSystem {
-            hostname,
-            mac,
-            arch,
-            driver_name: "redfish".into(),
-            driver_parameters: parameters,
-        })
+        Ok(ProbedSystem::new(
+            hostname, mac, arch, "redfish", parameters,
+        ))
     }
 
     /// The MAC of the first EthernetInterface that has one, lower case.

@@ -239,14 +239,14 @@ impl Virsh {
         let mut systems = Vec::new();
         for (index, name) in names.into_iter().enumerate() {
             match describe(xmls.get(index).map_or("", |xml| xml.trim())) {
-                Ok((arch, Some(mac))) => systems.push(ProbedSystem {
-                    hostname: name.to_owned(),
+                // MAAS needs the password to drive the machine it enlists: it goes into
+                // the document, not into a message.
+                Ok((arch, Some(mac))) => systems.push(ProbedSystem::new(
+                    name,
                     mac,
                     arch,
-                    driver_name: "virsh".into(),
-                    // MAAS needs the password to drive the machine it enlists: it goes
-                    // into the document, not into a message.
-                    driver_parameters: [
+                    "virsh",
+                    [
                         ("power_address", self.settings.power_address.trim()),
                         ("power_id", name),
                         ("power_pass", self.settings.power_pass.expose()),
@@ -254,7 +254,7 @@ impl Virsh {
                     .into_iter()
                     .map(|(key, value)| (key.to_owned(), Value::from(value)))
                     .collect(),
-                }),
+                )),
                 Ok((_, None)) => eprintln!("warning: {name} has no network interface: skipped"),
                 Err(why) => eprintln!("warning: {name}: {why}: skipped"),
             }

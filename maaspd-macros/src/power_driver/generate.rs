@@ -46,7 +46,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 _ => quote!(),
             };
             quote! {
-                const #constant: ::core::option::Option<::maaspd::#alias<Self>> =
+                const #constant: ::core::option::Option<::maaspd::__private::#alias<Self>> =
                     ::core::option::Option::Some(|driver, ctx #devices| #call);
             }
         })
