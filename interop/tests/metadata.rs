@@ -23,6 +23,7 @@ const EXAMPLES: &[&str] = &[
     "redfish",
     "ipmi",
     "virsh",
+    "apc",
 ];
 
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`

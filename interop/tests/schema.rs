@@ -22,6 +22,7 @@ fn example_schemas_are_valid_2020_12_documents() {
         "redfish",
         "ipmi",
         "virsh",
+        "apc",
     ];
     for name in names {
         let out = support::run(&support::example(name), &["schema"], b"");
