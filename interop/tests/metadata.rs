@@ -24,6 +24,7 @@ const EXAMPLES: &[&str] = &[
     "ipmi",
     "virsh",
     "apc",
+    "raritan",
 ];
 
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`

@@ -23,6 +23,7 @@ fn example_schemas_are_valid_2020_12_documents() {
         "ipmi",
         "virsh",
         "apc",
+        "raritan",
     ];
     for name in names {
         let out = support::run(&support::example(name), &["schema"], b"");

@@ -9,8 +9,8 @@
 //! - a UDP port where nothing listens (the host says so): `connError` at once;
 //! - an error-status in the answer (`notWritable`, `genErr`, ...): `actionError` naming
 //!   it and the object;
-//! - an object the agent does not have (v2c's `noSuchObject`/`noSuchInstance`, v1's
-//!   `noSuchName`): `settingsError` naming the setting that chose it ([`Object::setting`]),
+//! - an object the agent does not have (v2c's `noSuchObject`/`noSuchInstance`, or
+//!   `noCreation` to a SET, v1's `noSuchName`): `settingsError` naming the setting that chose it ([`Object::setting`]),
 //!   else `actionError`;
 //! - an answer that is not an INTEGER: `actionError`.
 //!
@@ -437,8 +437,10 @@ impl Agent {
             Answer::NoSuchObject => missing("noSuchObject"),
             Answer::NoSuchInstance => missing("noSuchInstance"),
             Answer::EndOfMibView => missing("endOfMibView"),
-            // SNMPv1's word for an object the agent does not have.
+            // SNMPv1's word for an object the agent does not have, and v2c's for a SET of
+            // one it does not have and cannot make.
             Answer::ErrorStatus(2) => missing("noSuchName"),
+            Answer::ErrorStatus(11) => missing("noCreation"),
             Answer::ErrorStatus(status) => Error::action(format!(
                 "{peer} at {address} refused the {verb} of {object}: {}",
                 wire::error_status_name(*status)

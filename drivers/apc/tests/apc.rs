@@ -333,28 +333,28 @@ fn a_dead_port_is_a_conn_error() {
 fn bad_settings_are_settings_errors() {
     let cases = [
         (
-            json!({"power_address": "10.0.0.5", "node_outlet": "one"}),
+            json!({"power_address": "127.0.0.1", "node_outlet": "one"}),
             "driverParameters.node_outlet",
         ),
         (
-            json!({"power_address": "10.0.0.5", "node_outlet": ""}),
+            json!({"power_address": "127.0.0.1", "node_outlet": ""}),
             "driverParameters.node_outlet",
         ),
         (json!({"node_outlet": "1"}), "power_address"),
         (
-            json!({"power_address": "10.0.0.5:snmp", "node_outlet": "1"}),
+            json!({"power_address": "127.0.0.1:snmp", "node_outlet": "1"}),
             "driverParameters.power_address",
         ),
         (
-            json!({"power_address": "10.0.0.5", "node_outlet": "1", "power_on_delay": "soon"}),
+            json!({"power_address": "127.0.0.1", "node_outlet": "1", "power_on_delay": "soon"}),
             "driverParameters.power_on_delay",
         ),
         (
-            json!({"power_address": "10.0.0.5", "node_outlet": "1", "power_on_delay": "-1"}),
+            json!({"power_address": "127.0.0.1", "node_outlet": "1", "power_on_delay": "-1"}),
             "driverParameters.power_on_delay",
         ),
         (
-            json!({"power_address": "10.0.0.5", "node_outlet": "1", "pdu_type": "rpdu"}),
+            json!({"power_address": "127.0.0.1", "node_outlet": "1", "pdu_type": "rpdu"}),
             "driverParameters.pdu_type",
         ),
     ];
