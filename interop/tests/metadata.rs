@@ -25,6 +25,7 @@ const EXAMPLES: &[&str] = &[
     "virsh",
     "apc",
     "raritan",
+    "eaton",
 ];
 
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`

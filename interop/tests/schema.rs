@@ -24,6 +24,7 @@ fn example_schemas_are_valid_2020_12_documents() {
         "virsh",
         "apc",
         "raritan",
+        "eaton",
     ];
     for name in names {
         let out = support::run(&support::example(name), &["schema"], b"");

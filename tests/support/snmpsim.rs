@@ -34,6 +34,7 @@ enum Kind {
     Outlet {
         key: String,
         write: Option<i64>,
+        accept: Option<i64>,
         status: Option<String>,
     },
     /// A plain read-only INTEGER.
@@ -49,6 +50,7 @@ impl Record {
             kind: Kind::Outlet {
                 key: key.to_owned(),
                 write: None,
+                accept: None,
                 status: None,
             },
         }
@@ -58,6 +60,14 @@ impl Record {
     pub fn writing(mut self, value: i64) -> Record {
         if let Kind::Outlet { write, .. } = &mut self.kind {
             *write = Some(value);
+        }
+        self
+    }
+
+    /// A SET of any other value than `value` is refused with wrongValue.
+    pub fn accepting(mut self, value: i64) -> Record {
+        if let Kind::Outlet { accept, .. } = &mut self.kind {
+            *accept = Some(value);
         }
         self
     }
@@ -81,10 +91,18 @@ impl Record {
 
     fn line(&self, dir: &Path) -> String {
         match &self.kind {
-            Kind::Outlet { key, write, status } => {
+            Kind::Outlet {
+                key,
+                write,
+                accept,
+                status,
+            } => {
                 let mut options = format!("file={}", dir.join("state").join(key).display());
                 if let Some(write) = write {
                     options.push_str(&format!(",write={write}"));
+                }
+                if let Some(accept) = accept {
+                    options.push_str(&format!(",accept={accept}"));
                 }
                 if let Some(status) = status {
                     options.push_str(&format!(",status={status}"));
@@ -198,7 +216,7 @@ impl Snmpsim {
         text.trim().parse().expect("an integer state")
     }
 
-    /// The values SET to the objects of outlet `key` so far, in order.
+    /// The states SETs of outlet `key`'s objects wrote so far, in order.
     pub fn sets(&self, key: &str) -> Vec<i64> {
         let path = self.dir.join("state").join(format!("{key}.sets"));
         std::fs::read_to_string(path)
