@@ -6,7 +6,8 @@
 //! - no answer (the agent is down, or drops a request with a community it does not
 //!   accept, as agents do): `connError` naming the address, after net-snmp's 6 tries of
 //!   1 s, or at the deadline;
-//! - a UDP port where nothing listens (the host says so): `connError` at once;
+//! - a UDP port where nothing listens, or a host out of reach (ICMP says so):
+//!   `connError` at once;
 //! - an error-status in the answer (`notWritable`, `genErr`, ...): `actionError` naming
 //!   it and the object;
 //! - an object the agent does not have (v2c's `noSuchObject`/`noSuchInstance`, or
@@ -366,11 +367,12 @@ impl Agent {
             match answered {
                 Ok(answer) => return Ok(answer),
                 // snmp2 reports every failure to receive alike: one long before the try's
-                // time is up is the host's ICMP port unreachable (Linux reports it on a
-                // connected UDP socket), not a silence.
+                // time is up is the host's ICMP answer (port or host unreachable, which
+                // Linux reports on a connected UDP socket), not a silence.
                 Err(snmp2::Error::Receive) if try_started.elapsed() < wait / 2 => {
                     return Err(Error::conn(format!(
-                        "{} at {} refused the {} {object}: nothing listens on UDP port {}",
+                        "{} at {} refused the {} {object}: nothing listens on UDP port {} \
+                         there, or the host is unreachable",
                         self.peer,
                         self.address(),
                         request.verb(),
@@ -694,7 +696,8 @@ mod tests {
             error.message(),
             format!(
                 "the PDU at 127.0.0.1:{port} refused the GET \
-                 1.3.6.1.4.1.318.1.1.12.3.3.1.1.4.3: nothing listens on UDP port {port}"
+                 1.3.6.1.4.1.318.1.1.12.3.3.1.1.4.3: nothing listens on UDP port {port} \
+                 there, or the host is unreachable"
             )
         );
         assert!(started.elapsed() < Duration::from_secs(2));
