@@ -39,6 +39,8 @@ enum Kind {
     },
     /// A plain read-only INTEGER.
     Fixed(i64),
+    /// A plain read-only OCTET STRING.
+    Text(String),
 }
 
 impl Record {
@@ -89,6 +91,14 @@ impl Record {
         }
     }
 
+    /// A read-only OCTET STRING.
+    pub fn text(oid: &str, value: &str) -> Record {
+        Record {
+            oid: oid.to_owned(),
+            kind: Kind::Text(value.to_owned()),
+        }
+    }
+
     fn line(&self, dir: &Path) -> String {
         match &self.kind {
             Kind::Outlet {
@@ -110,6 +120,7 @@ impl Record {
                 format!("{}|2:outlet|{options}", self.oid)
             }
             Kind::Fixed(value) => format!("{}|2|{value}", self.oid),
+            Kind::Text(value) => format!("{}|4|{value}", self.oid),
         }
     }
 }

@@ -24,8 +24,8 @@ const COMMUNITY: &str = "private";
 static PDU: Mutex<Weak<Snmpsim>> = Mutex::new(Weak::new());
 
 /// The PDU the tests share: rPDU outlets 1 to 6 (each test its own), outlet 7 locked
-/// (every SET refused with genErr), outlet 8 a read-only object holding 3, and
-/// MasterSwitch outlet 2.
+/// (every SET refused with genErr), outlet 8 a read-only object holding 3, outlet 9 one
+/// holding the text "on", and MasterSwitch outlet 2.
 fn pdu() -> Arc<Snmpsim> {
     Snmpsim::shared(&PDU, || {
         let mut records: Vec<Record> = (1..=6)
@@ -33,6 +33,7 @@ fn pdu() -> Arc<Snmpsim> {
             .collect();
         records.push(Record::outlet(&format!("{RPDU}.7"), "rpdu-7").refusing("genError"));
         records.push(Record::fixed(&format!("{RPDU}.8"), 3));
+        records.push(Record::text(&format!("{RPDU}.9"), "on"));
         records.push(Record::outlet(&format!("{MASTERSWITCH}.2"), "ms-2"));
         let states: Vec<(String, i64)> = (1..=7)
             .map(|n| (format!("rpdu-{n}"), 2))
@@ -277,6 +278,10 @@ fn a_state_neither_on_nor_off_is_an_action_error() {
     let pdu = pdu();
     run("power_query", params(&pdu.address(), "8"))
         .error("actionError", &["reports 3", "neither on (1) nor off (2)"]);
+    run("power_query", params(&pdu.address(), "9")).error(
+        "actionError",
+        &["answered the GET of", "with OCTET STRING, not an INTEGER"],
+    );
 }
 
 /// snmpsim, as PDUs do, drops a request with a community it does not serve: no answer,
