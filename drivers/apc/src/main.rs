@@ -43,7 +43,8 @@
 use std::time::Duration;
 
 use maaspd::snmp::{Agent, Object, Version};
-use maaspd::{Context, ErrorContext, PowerState, Result, Secret, bail};
+use maaspd::types::Seconds;
+use maaspd::{Context, PowerState, Result, Secret, bail};
 
 /// The community MAAS's `snmpget`/`snmpset` send.
 const COMMUNITY: &str = "private";
@@ -92,8 +93,8 @@ struct Settings {
     ///
     /// How long to wait before switching the outlet on, after switching it off when it
     /// was on.
-    #[serde(default = "default_delay")]
-    power_on_delay: String,
+    #[serde(default = "five_seconds")]
+    power_on_delay: Seconds,
     /// PDU type
     ///
     /// rPDU (rPDUOutletControlOutletCommand) or the older MasterSwitch (sPDUOutletCtl).
@@ -101,8 +102,9 @@ struct Settings {
     pdu_type: PduType,
 }
 
-fn default_delay() -> String {
-    "5".to_owned()
+/// MAAS's default `power_on_delay`.
+fn five_seconds() -> Seconds {
+    Seconds::from_secs(5)
 }
 
 struct Apc {
@@ -136,7 +138,7 @@ impl Apc {
             pdu,
             number: settings.node_outlet,
             outlet,
-            power_on_delay: delay(&settings.power_on_delay)?,
+            power_on_delay: settings.power_on_delay.duration(),
         })
     }
 
@@ -170,18 +172,4 @@ impl Apc {
             ),
         }
     }
-}
-
-/// `power_on_delay` as MAAS reads it (`float(...)`), from 0 up; empty is the default.
-fn delay(text: &str) -> Result<Duration> {
-    let text = match text.trim() {
-        "" => "5",
-        text => text,
-    };
-    let seconds: f64 = text.parse().or_settings(format_args!(
-        "driverParameters.power_on_delay: {text:?} is not a number of seconds"
-    ))?;
-    Duration::try_from_secs_f64(seconds).or_settings(format_args!(
-        "driverParameters.power_on_delay: {text:?} is not a delay (0 or more seconds)"
-    ))
 }
