@@ -390,7 +390,7 @@ impl Agent {
         }
         Err(Error::conn(format!(
             "no answer from {} at {} to the {} {object} ({}, {} tries in {:.1} s): check \
-             {} and that the agent accepts MAAS's community",
+             {}, and that the agent answers this community",
             self.peer,
             self.address(),
             request.verb(),
@@ -610,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn a_get_reads_the_integer_answered() {
+    fn a_get_is_sent_once_and_its_answer_read() {
         let (port, peer) = canned(vec![Some(Vec::new())]);
         let ctx = Context::new(Action::PowerQuery);
         let pdu = agent(&format!("127.0.0.1:{port}"), Version::V1);
