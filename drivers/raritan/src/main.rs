@@ -35,7 +35,9 @@
 //! - `power_reset` is the runtime's power cycle (off, then on, each confirmed): MAAS's
 //!   driver has none (`NotImplementedError`).
 //! - The community is MAAS's, `private`, which MAAS offers no setting to change; it is
-//!   handled as a secret all the same, never printed.
+//!   handled as a secret all the same: it goes in each SNMP message and nowhere else,
+//!   never printed or logged, and no process is started (MAAS puts it on `snmpget`'s
+//!   and `snmpset`'s command lines, `-c private`, for any process list to show).
 //!
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is Raritan's own.
