@@ -25,6 +25,8 @@ mod process;
 mod region;
 #[path = "../../tests/support/scratch.rs"]
 mod scratch;
+#[path = "../../tests/support/snmpsim.rs"]
+mod snmpsim;
 #[path = "../../tests/support/mod.rs"]
 mod support;
 #[path = "../../tests/support/sushy.rs"]
@@ -57,7 +59,9 @@ const MACHINE_ID: &str = "c7w3hf";
 const SENTINEL: &str = "Sentinel-Pa55-agent-7d2e";
 
 /// Every example driver, by the name its metadata gives.
-const DRIVERS: [&str; 6] = ["abstract", "ipmi", "proxmox", "redfish", "virsh", "webhook"];
+const DRIVERS: [&str; 9] = [
+    "abstract", "apc", "eaton", "ipmi", "proxmox", "raritan", "redfish", "virsh", "webhook",
+];
 
 /// How long a service may take to listen.
 const STARTUP: Duration = Duration::from_secs(15);
@@ -264,7 +268,10 @@ fn discovery_finds_a_driver_installed_at_its_default_socket() {
 fn metadata_is_what_the_region_registers() {
     let expected_actions: BTreeMap<&str, &[&str]> = BTreeMap::from([
         ("abstract", &["query", "on", "off", "cycle", "reset"][..]),
+        ("apc", &["query", "on", "off", "cycle", "reset"][..]),
+        ("eaton", &["query", "on", "off", "cycle", "reset"][..]),
         ("ipmi", &["query", "on", "off", "cycle", "reset"][..]),
+        ("raritan", &["query", "on", "off", "cycle", "reset"][..]),
         (
             "proxmox",
             &["query", "on", "off", "cycle", "reset", "probe"][..],
@@ -540,6 +547,65 @@ fn proxmox_switches_a_fakepve_vm_for_the_agent() {
         pve.log()
     );
     rack.assert_never_printed(fakepve::PASSWORD);
+}
+
+/// The three SNMP PDUs, one snmpsim serving MAAS's community `private` with an outlet
+/// of each (APC rPDU outlet 3, Raritan outlet 3, Eaton outlet 3: its state and its on
+/// and off commands), each switched through its driver's service as the agent switches
+/// it, the outlet's state checked at the PDU after each action.
+#[test]
+fn pdus_switch_their_outlets_for_the_agent() {
+    use snmpsim::{Record, Snmpsim};
+    const APC: &str = "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4.3";
+    const RARITAN: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1.3";
+    const EATON: &str = "1.3.6.1.4.1.534.6.6.7.6.6.1";
+    let records = [
+        Record::outlet(APC, "apc"),
+        Record::outlet(RARITAN, "raritan"),
+        Record::outlet(&format!("{EATON}.2.0.3"), "eaton"),
+        Record::outlet(&format!("{EATON}.3.0.3"), "eaton")
+            .writing(0)
+            .accepting(0),
+        Record::outlet(&format!("{EATON}.4.0.3"), "eaton")
+            .writing(1)
+            .accepting(0),
+    ];
+    let pdu = Snmpsim::start(
+        "private",
+        &records,
+        &[("apc", 2), ("raritan", 0), ("eaton", 0)],
+    );
+    let mut rack = Rack::new();
+    let agent = Agent::new(RACK_ID);
+    // (driver, the outlet's state when on, when off)
+    for (name, on, off) in [("apc", 1, 2), ("raritan", 1, 0), ("eaton", 1, 0)] {
+        rack.serve(name, &[]);
+        let driver = rack.find(&agent, name);
+        // As MAAS's form stores them: the PDU's address, the node's outlet, the delay
+        // at its default ("5" is slow for a test: 1 s), APC's type at its default.
+        let mut parameters = PowerParameters::of_machine(MACHINE_ID)
+            .text("power_address", &pdu.address())
+            .text("node_outlet", "3")
+            .text("power_on_delay", "1");
+        if name == "apc" {
+            parameters = parameters.text("pdu_type", "RPDU");
+        }
+        let context = parameters.to_value();
+        let query = || answer(agent.query(&driver, &context), "query", &rack, name);
+        assert_eq!(query(), "off", "{name}");
+        answer(agent.on(&driver, &context), "on", &rack, name);
+        assert_eq!(pdu.state(name), on, "{name}");
+        assert_eq!(query(), "on", "{name}");
+        answer(agent.off(&driver, &context), "off", &rack, name);
+        assert_eq!(pdu.state(name), off, "{name}");
+        answer(agent.cycle(&driver, &context), "cycle", &rack, name);
+        assert_eq!(pdu.state(name), on, "{name}");
+        answer(agent.reset(&driver, &context), "reset", &rack, name);
+        assert_eq!(pdu.state(name), on, "{name}");
+        // on; off; the cycle's on (the outlet was known off); the reset's off and on.
+        assert_eq!(pdu.sets(name), [on, off, on, off, on], "{name}");
+    }
+    rack.assert_never_printed("private");
 }
 
 /// The simulated BMC's settings as MAAS's form stores them for a machine whose BMC was

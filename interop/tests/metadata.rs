@@ -24,6 +24,9 @@ const EXAMPLES: &[&str] = &[
     "ipmi",
     "virsh",
     "proxmox",
+    "apc",
+    "raritan",
+    "eaton",
 ];
 
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`

@@ -23,6 +23,9 @@ fn example_schemas_are_valid_2020_12_documents() {
         "ipmi",
         "virsh",
         "proxmox",
+        "apc",
+        "raritan",
+        "eaton",
     ];
     for name in names {
         let out = support::run(&support::example(name), &["schema"], b"");

@@ -103,6 +103,8 @@ mod schema;
 mod secret;
 #[cfg(feature = "service")]
 pub mod service;
+#[cfg(feature = "snmp")]
+pub mod snmp;
 pub mod state;
 pub mod testing;
 pub mod tool;

@@ -17,7 +17,9 @@ pub struct Run {
 }
 
 /// The drivers of `drivers/`: each a crate whose binary is `maaspd-NAME`.
-const DRIVERS: [&str; 5] = ["ipmi", "proxmox", "redfish", "virsh", "webhook"];
+const DRIVERS: [&str; 8] = [
+    "apc", "eaton", "ipmi", "proxmox", "raritan", "redfish", "virsh", "webhook",
+];
 
 /// The repository's root, where `tests/e2e/fixtures` and `target/` are, from whichever
 /// package's tests include this module.
