@@ -58,6 +58,8 @@
 //! - [`tool`]: a BMC's command-line tool within the deadline, its process group killed
 //!   at expiry, secrets on its standard input or environment, never its command line
 //!   (`tool::askpass`, feature `askpass`, hands ssh a password);
+//! - `maaspd::snmp` (feature `snmp`): a PDU's SNMP objects, read and set within the
+//!   deadline, failures as MAAS's codes;
 //! - [`state`]: what a driver keeps across calls (clients, sessions), once per process;
 //! - [`types`]: setting types MAAS's forms know (`YesNo`, MAC and IP addresses, a BMC's
 //!   http(s) address);
@@ -70,6 +72,7 @@
 //! |---|---|---|
 //! | `service` | yes | `DRIVER serve`, the long-running UNIX-socket service ([`service`]) |
 //! | `http` | no | `maaspd::http`, on ureq and rustls |
+//! | `snmp` | no | `maaspd::snmp`, on snmp2 |
 //! | `askpass` | no | `maaspd::tool::askpass` |
 //!
 //! The README's "Writing a driver" walks through the attributes, and `examples/` is a
