@@ -40,6 +40,7 @@
 //! # }
 //! ```
 
+mod outlet;
 mod wire;
 
 use std::fmt;
@@ -51,6 +52,7 @@ use snmp2::SyncSession;
 
 use crate::{Context, Error, Result, Secret};
 
+pub use outlet::Outlet;
 use wire::{Answer, Request};
 
 /// SNMP's standard port.

@@ -44,9 +44,9 @@
 
 use std::time::Duration;
 
-use maaspd::snmp::{Agent, Object, Version};
+use maaspd::snmp::{Agent, Object, Outlet, Version};
 use maaspd::types::Seconds;
-use maaspd::{Context, PowerState, Result, Secret, bail};
+use maaspd::{Context, PowerState, Result, Secret};
 
 /// The community MAAS's `snmpget`/`snmpset` send.
 const COMMUNITY: &str = "private";
@@ -110,10 +110,7 @@ fn five_seconds() -> Seconds {
 }
 
 struct Apc {
-    pdu: Agent,
-    /// `node_outlet`, and its object.
-    number: u64,
-    outlet: Object,
+    outlet: Outlet,
     power_on_delay: Duration,
 }
 
@@ -133,45 +130,24 @@ impl Apc {
         )?
         .peer("the APC PDU");
         let column = format!("{APC_HARDWARE}.{}", settings.pdu_type.outlet_column());
-        let outlet = Object::new(&column)?
+        let state = Object::new(&column)?
             .index(settings.node_outlet)
             .setting("node_outlet");
         Ok(Apc {
-            pdu,
-            number: settings.node_outlet,
-            outlet,
+            outlet: Outlet::new(pdu, settings.node_outlet, state, ON, OFF),
             power_on_delay: settings.power_on_delay.duration(),
         })
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        if self.query(ctx)? == PowerState::On {
-            self.pdu.set_integer(ctx, &self.outlet, OFF)?;
-        }
-        ctx.sleep(self.power_on_delay)?;
-        self.pdu.set_integer(ctx, &self.outlet, ON)
+        self.outlet.power_on_after(ctx, self.power_on_delay)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.pdu.set_integer(ctx, &self.outlet, OFF)
+        self.outlet.power_off(ctx)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.query(ctx)
-    }
-}
-
-impl Apc {
-    fn query(&self, ctx: &Context) -> Result<PowerState> {
-        match self.pdu.get_integer(ctx, &self.outlet)? {
-            ON => Ok(PowerState::On),
-            OFF => Ok(PowerState::Off),
-            other => bail!(
-                action,
-                "the APC PDU reports {other} for outlet {} ({}), neither on (1) nor off (2)",
-                self.number,
-                self.outlet
-            ),
-        }
+        self.outlet.query(ctx)
     }
 }

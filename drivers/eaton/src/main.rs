@@ -47,9 +47,9 @@
 
 use std::time::Duration;
 
-use maaspd::snmp::{Agent, Object, Version};
+use maaspd::snmp::{Agent, Object, Outlet, Version};
 use maaspd::types::Seconds;
-use maaspd::{Context, PowerState, Result, Secret, bail};
+use maaspd::{Context, PowerState, Result, Secret};
 
 /// The community MAAS's `snmpget`/`snmpset` send.
 const COMMUNITY: &str = "private";
@@ -91,12 +91,7 @@ fn five_seconds() -> Seconds {
 }
 
 struct Eaton {
-    pdu: Agent,
-    /// `node_outlet`, and its three objects.
-    number: u64,
-    status: Object,
-    off: Object,
-    on: Object,
+    outlet: Outlet,
     power_on_delay: Duration,
 }
 
@@ -122,45 +117,24 @@ impl Eaton {
                 .index(settings.node_outlet)
                 .setting("node_outlet"))
         };
+        // The state is read from one object; each command is a 0 written to its own.
+        let outlet = Outlet::new(pdu, settings.node_outlet, object(STATUS)?, ON, OFF)
+            .commands((object(ON_COMMAND)?, NOW), (object(OFF_COMMAND)?, NOW));
         Ok(Eaton {
-            pdu,
-            number: settings.node_outlet,
-            status: object(STATUS)?,
-            off: object(OFF_COMMAND)?,
-            on: object(ON_COMMAND)?,
+            outlet,
             power_on_delay: settings.power_on_delay.duration(),
         })
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        if self.query(ctx)? == PowerState::On {
-            self.pdu.set_integer(ctx, &self.off, NOW)?;
-        }
-        ctx.sleep(self.power_on_delay)?;
-        self.pdu.set_integer(ctx, &self.on, NOW)
+        self.outlet.power_on_after(ctx, self.power_on_delay)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.pdu.set_integer(ctx, &self.off, NOW)
+        self.outlet.power_off(ctx)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.query(ctx)
-    }
-}
-
-impl Eaton {
-    fn query(&self, ctx: &Context) -> Result<PowerState> {
-        match self.pdu.get_integer(ctx, &self.status)? {
-            ON => Ok(PowerState::On),
-            OFF => Ok(PowerState::Off),
-            other => bail!(
-                action,
-                "the Eaton PDU reports {other} for outlet {} ({}), neither on (1) nor off \
-                 (0)",
-                self.number,
-                self.status
-            ),
-        }
+        self.outlet.query(ctx)
     }
 }

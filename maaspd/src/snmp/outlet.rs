@@ -1,0 +1,102 @@
+//! One outlet of a PDU switched over SNMP, as MAAS's PDU drivers (APC, Raritan, Eaton)
+//! all switch one: its state read from an object, each change a value written to an
+//! object, and `power_on` as MAAS does it (off first when on, a pause, then on).
+
+use std::time::Duration;
+
+use super::{Agent, Object};
+use crate::{Context, Error, PowerState, Result};
+
+/// A PDU outlet: the agent, the object holding the outlet's state and the values that
+/// mean on and off, and where and what to write to switch it.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use maaspd::snmp::{Agent, Object, Outlet, Version};
+/// use maaspd::{Action, Context, Secret};
+///
+/// # fn main() -> maaspd::Result<()> {
+/// let ctx = Context::new(Action::PowerOn);
+/// let pdu = Agent::new("10.0.0.5", "power_address", Version::V2c, Secret::new("private"))?
+///     .peer("the Raritan PDU");
+/// let state = Object::new("1.3.6.1.4.1.13742.6.4.1.2.1.2.1")?.index(3).setting("node_outlet");
+/// // The state object is switched by writing to it: 1 is on, 0 off.
+/// let outlet = Outlet::new(pdu, 3, state, 1, 0);
+/// outlet.power_on_after(&ctx, Duration::from_secs(5))?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Outlet {
+    agent: Agent,
+    number: u64,
+    state: Object,
+    on_value: i64,
+    off_value: i64,
+    switch_on: (Object, i64),
+    switch_off: (Object, i64),
+}
+
+impl Outlet {
+    /// Outlet `number` of `agent`, whose `state` object reads `on_value` or `off_value`,
+    /// and is switched by writing those values to it.
+    pub fn new(agent: Agent, number: u64, state: Object, on_value: i64, off_value: i64) -> Outlet {
+        Outlet {
+            agent,
+            number,
+            switch_on: (state.clone(), on_value),
+            switch_off: (state.clone(), off_value),
+            state,
+            on_value,
+            off_value,
+        }
+    }
+
+    /// Switched by writing `on.1` to `on.0` and `off.1` to `off.0` instead (a PDU whose
+    /// commands are objects of their own, as Eaton's).
+    ///
+    /// ```
+    /// use maaspd::snmp::{Agent, Object, Outlet, Version};
+    /// use maaspd::Secret;
+    ///
+    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+    /// let object = |column: u64| Object::new("1.3.6.1.4.1.534.6.6.7.6.6.1").map(|o| o.index(column).index(0).index(3));
+    /// let outlet = Outlet::new(pdu, 3, object(2)?, 1, 0).commands((object(4)?, 0), (object(3)?, 0));
+    /// # let _ = outlet;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
+    pub fn commands(mut self, on: (Object, i64), off: (Object, i64)) -> Outlet {
+        self.switch_on = on;
+        self.switch_off = off;
+        self
+    }
+
+    /// The outlet's state; a value that is neither on nor off is an `actionError`.
+    pub fn query(&self, ctx: &Context) -> Result<PowerState> {
+        match self.agent.get_integer(ctx, &self.state)? {
+            value if value == self.on_value => Ok(PowerState::On),
+            value if value == self.off_value => Ok(PowerState::Off),
+            other => Err(Error::action(format!(
+                "{} reports {other} for outlet {} ({}), neither on ({}) nor off ({})",
+                self.agent.peer, self.number, self.state, self.on_value, self.off_value
+            ))),
+        }
+    }
+
+    /// Switches the outlet on as MAAS's PDU drivers do: off first when it is on, then
+    /// `delay` (MAAS's `power_on_delay`), then on; the pause ends at the deadline.
+    pub fn power_on_after(&self, ctx: &Context, delay: Duration) -> Result<()> {
+        if self.query(ctx)? == PowerState::On {
+            self.power_off(ctx)?;
+        }
+        ctx.sleep(delay)?;
+        let (object, value) = &self.switch_on;
+        self.agent.set_integer(ctx, object, *value)
+    }
+
+    /// Switches the outlet off.
+    pub fn power_off(&self, ctx: &Context) -> Result<()> {
+        let (object, value) = &self.switch_off;
+        self.agent.set_integer(ctx, object, *value)
+    }
+}
