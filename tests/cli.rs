@@ -434,7 +434,7 @@ Commands:
   serve           Serve MAAS's power-driver protocol over HTTP on a UNIX socket, until SIGTERM
 
 Options:
-  -v, --verbose...  Log what happens to stderr (-vv: more); never a parameter's value
+  -v, --verbose...  Log what happens to stderr (-vv: detail, -vvv: the libraries' too, -vvvv: all); never a parameter's value
   -h, --help        Print help
   -V, --version     Print version
 "

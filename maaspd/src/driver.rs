@@ -204,6 +204,10 @@ pub trait PowerDriver: Sized + Send + Sync + 'static {
     const DESCRIPTION: &'static str;
     /// The driver crate's version, for `--version`.
     const VERSION: &'static str;
+    /// The driver crate's name (`CARGO_CRATE_NAME`): its log records show from `-v`,
+    /// those of the libraries it uses (HTTP, TLS, ...) only from `-vvv`. Empty: every
+    /// record shows from `-v`.
+    const CRATE: &'static str = "";
     /// Whether one BMC drives several machines (`chassis = true`).
     const CHASSIS: bool = false;
     /// Whether MAAS may query the power state (`queryable = false` turns it off).

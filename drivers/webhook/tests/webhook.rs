@@ -869,3 +869,20 @@ fn secrets_never_appear_in_any_output() {
     let sent = unauthorized.requests();
     assert!(sent.iter().any(|r| r.head_text().contains(SENTINEL_TOKEN)));
 }
+
+/// `-v` and `-vv` show maaspd's and the driver's records; the HTTP client's own debug
+/// records (ureq's connection steps) show only from `-vvv`, where an operator asks.
+#[test]
+fn the_libraries_records_show_only_from_vvv() {
+    let server = HttpServer::start(|_: &Request| Reply::ok(RUNNING));
+    let token = json!({"power_token": "tok-Sentinel-9q"});
+    let input = json!({"driverParameters": settings(&server.url(""), token)}).to_string();
+    let verbose = |flag: &str| run(&webhook(), &["power_query", flag], input.as_bytes());
+    let vv = verbose("-vv");
+    assert!(vv.stderr.contains("webhook: debug: read"), "{vv:?}");
+    assert!(!vv.stderr.contains("Connected"), "{vv:?}");
+    let vvv = verbose("-vvv");
+    assert!(vvv.stderr.contains("Connected"), "{vvv:?}");
+    // Even the HTTP client's own records do not show the token.
+    assert!(!vvv.stderr.contains("Sentinel-9q"), "{vvv:?}");
+}

@@ -187,6 +187,7 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 const NAME: &'static str = #name;
                 const DESCRIPTION: &'static str = #description;
                 const VERSION: &'static str = ::core::env!("CARGO_PKG_VERSION");
+                const CRATE: &'static str = ::core::env!("CARGO_CRATE_NAME");
                 const CHASSIS: bool = #chassis;
                 const QUERYABLE: bool = #queryable;
                 const IP_EXTRACTOR: ::core::option::Option<::maaspd::IpExtractor> = #ip_extractor;

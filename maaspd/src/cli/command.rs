@@ -63,7 +63,9 @@ pub(crate) fn command<D: PowerDriver>() -> Command {
                 .long(VERBOSE)
                 .action(ArgAction::Count)
                 .global(true)
-                .help("Log what happens to stderr (-vv: more); never a parameter's value"),
+                .help(
+                    "Log what happens to stderr (-vv: detail, -vvv: the libraries' too, -vvvv: all); never a parameter's value",
+                ),
         )
         .subcommand(Command::new(SCHEMA).about("Print the JSON Schema of the driver parameters"))
         .subcommand(Command::new(METADATA).about("Print the driver's description in MAAS's form"))

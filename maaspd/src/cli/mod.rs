@@ -124,7 +124,7 @@ pub fn run<D: PowerDriver>(
             return u8::try_from(error.exit_code()).unwrap_or(2);
         }
     };
-    logger::init(D::NAME, matches.get_count(VERBOSE));
+    logger::init(D::NAME, D::CRATE, matches.get_count(VERBOSE));
     let Some((name, arguments)) = matches.subcommand() else {
         unreachable!("clap enforces subcommand_required")
     };

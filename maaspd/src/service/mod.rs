@@ -280,7 +280,7 @@ pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> 
 pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     panic_guard::install_quiet_hook();
     // The driver's own log lines, when `serve` is called without the command line.
-    crate::logger::install(D::NAME);
+    crate::logger::install(D::NAME, D::CRATE);
     // systemd's variables are read, and unset, before the runtime starts its threads.
     let socket = socket::Listening::open(&options, D::NAME)?;
     let supervisor = notify::Supervisor::from_environment(D::NAME);
