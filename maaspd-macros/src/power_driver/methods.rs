@@ -311,6 +311,16 @@ fn constructor(function: &ImplItemFn, errors: &mut Errors) -> Option<Constructor
     check_returns_result(sig, "new", expected, errors);
     let mut inputs = sig.inputs.iter();
     match (inputs.next(), inputs.next()) {
+        (Some(FnArg::Typed(parameters)), None) if matches!(*parameters.ty, Type::Reference(_)) => {
+            errors.at(
+                &parameters.ty,
+                format!(
+                    "`new` takes the driver parameters by value (they are read for each call \
+                     and handed over): expected `{expected}`"
+                ),
+            );
+            None
+        }
         (Some(FnArg::Typed(parameters)), None) => Some(Constructor {
             parameters: (*parameters.ty).clone(),
             output: output_type(sig),
