@@ -41,6 +41,7 @@ pub use setting::{FieldType, Scope, Setting};
 /// assert_eq!(actions, ["query", "on", "off", "cycle", "reset"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Metadata {
     /// MAAS's name of the driver, e.g. `redfish`.
     pub name: &'static str,
@@ -69,6 +70,7 @@ pub struct Metadata {
 /// assert_eq!(maaspd::serde_json::json!(action), maaspd::serde_json::json!({"name": "set-boot-order"}));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DriverAction {
     /// The endpoint's path without its slash: `query`, `on`, `set-boot-order`, ...
     pub name: &'static str,
@@ -89,6 +91,7 @@ pub struct DriverAction {
 /// assert!(capabilities.chassis && capabilities.queryable && !capabilities.can_probe);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Capabilities {
     /// MAAS may query the power state.
     pub queryable: bool,

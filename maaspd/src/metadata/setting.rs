@@ -34,6 +34,7 @@ use serde_json::{Map, Value};
 /// assert!(settings[1].secret);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Setting {
     /// The key in `driverParameters`.
     pub name: String,
@@ -71,6 +72,7 @@ pub struct Setting {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FieldType {
     /// Free text (also numbers: MAAS has no number field).
     String,
@@ -94,6 +96,7 @@ pub enum FieldType {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Scope {
     /// Shared by every machine behind the BMC.
     Bmc,

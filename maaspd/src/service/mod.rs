@@ -56,6 +56,7 @@ use crate::{PowerDriver, panic_guard};
 /// options.socket_given = true;
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The UNIX socket to listen on, unless systemd passes one (socket activation).
     pub socket: PathBuf,
