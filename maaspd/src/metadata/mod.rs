@@ -70,7 +70,6 @@ pub struct Metadata {
 /// assert_eq!(maaspd::serde_json::json!(action), maaspd::serde_json::json!({"name": "set-boot-order"}));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
 pub struct DriverAction {
     /// The endpoint's path without its slash: `query`, `on`, `set-boot-order`, ...
     pub name: &'static str,
