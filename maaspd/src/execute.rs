@@ -38,7 +38,7 @@ pub(crate) async fn execute_on<D: PowerDriver, R: Runner>(
     let mut warnings = Vec::new();
     let outcome = if D::supports(action) {
         match load() {
-            Ok(document) => run::<D, R>(runner, context, document, &mut warnings).await,
+            Ok(document) => perform::<D, R>(runner, context, document, &mut warnings).await,
             Err(error) => Err(error),
         }
     } else {
@@ -54,7 +54,7 @@ fn unsupported(action: Action) -> Error {
     ))
 }
 
-async fn run<D: PowerDriver, R: Runner>(
+async fn perform<D: PowerDriver, R: Runner>(
     runner: &R,
     mut context: Context,
     document: Value,

@@ -13,7 +13,7 @@ thread_local! {
 
 /// Runs driver code; a panic becomes `fatalError` naming its message and, when the
 /// quiet hook is installed, its location.
-pub(crate) fn run<T>(driver_code: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn catching<T>(driver_code: impl FnOnce() -> Result<T>) -> Result<T> {
     // The driver is dropped with the closure: nothing observes a broken invariant.
     panic::catch_unwind(AssertUnwindSafe(driver_code)).unwrap_or_else(|payload| {
         let location = LOCATION.with(|l| l.borrow_mut().take());
@@ -52,7 +52,7 @@ mod tests {
 
     #[test]
     fn panic_becomes_fatal_error() {
-        let error = run::<()>(|| panic!("boom {}", 7)).unwrap_err();
+        let error = catching::<()>(|| panic!("boom {}", 7)).unwrap_err();
         assert_eq!(error.code(), crate::ErrorCode::Fatal);
         assert!(
             error.message().starts_with("the driver panicked"),
@@ -63,9 +63,9 @@ mod tests {
 
     #[test]
     fn results_pass_through() {
-        assert_eq!(run(|| Ok(3)).unwrap(), 3);
+        assert_eq!(catching(|| Ok(3)).unwrap(), 3);
         assert_eq!(
-            run::<()>(|| Err(Error::auth("no"))).unwrap_err(),
+            catching::<()>(|| Err(Error::auth("no"))).unwrap_err(),
             Error::auth("no")
         );
     }

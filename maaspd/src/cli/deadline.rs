@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::context::{CancelOnDrop, timed_out};
-use crate::execute::execute as run;
+use crate::execute;
 use crate::response::Response;
 use crate::{Action, Context, Error, PowerDriver, Result};
 
@@ -21,7 +21,7 @@ pub(crate) fn execute<D: PowerDriver>(
     limit: Duration,
 ) -> Response {
     if !D::supports(action) {
-        return run::<D>(Context::new(action), load);
+        return execute::execute::<D>(Context::new(action), load);
     }
     let document = load();
     let context = Context::new(action).with_timeout(limit);
@@ -33,7 +33,7 @@ pub(crate) fn execute<D: PowerDriver>(
     let spawned = thread::Builder::new()
         .name(action.name().into())
         .spawn(move || {
-            let _ = sender.send(run::<D>(context, || document));
+            let _ = sender.send(execute::execute::<D>(context, || document));
         });
     if let Err(error) = spawned {
         return Response::new(

@@ -37,7 +37,7 @@ impl Runner for Inline {
             Call::Ready(result) => result,
             Call::Blocking(code) => {
                 let _tagged = current::enter(ctx);
-                panic_guard::run(code)
+                panic_guard::catching(code)
             }
             Call::Async(future) => {
                 let runtime = runtime()?;
@@ -108,7 +108,7 @@ impl<T> Future for Guarded<T> {
             )));
         };
         let _tagged = current::enter(&this.ctx);
-        let polled = panic_guard::run(|| Ok(future.as_mut().poll(task)));
+        let polled = panic_guard::catching(|| Ok(future.as_mut().poll(task)));
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(result)) => {

@@ -155,7 +155,7 @@ impl Request {
                 )));
             }
             let mut response = self
-                .run(&method, &uri, body.as_deref(), with_auth, left)
+                .exchange(&method, &uri, body.as_deref(), with_auth, left)
                 .map_err(|error| failure::transport(config, &place, error))?;
             let status = response.status();
             let location = response
@@ -238,7 +238,7 @@ impl Request {
     }
 
     /// One exchange, no redirect followed, within `left`.
-    fn run(
+    fn exchange(
         &self,
         method: &Method,
         uri: &Uri,

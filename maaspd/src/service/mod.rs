@@ -294,7 +294,7 @@ pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
         .thread_keep_alive(BLOCKING_THREAD_KEEP_ALIVE)
         .enable_all()
         .build()?;
-    let served = runtime.block_on(run::<D>(options, socket, supervisor));
+    let served = runtime.block_on(serve_until_stopped::<D>(options, socket, supervisor));
     // Actions that overran their deadline may still run: they are abandoned, not awaited.
     runtime.shutdown_background();
     served
@@ -308,7 +308,7 @@ fn blocking_threads(options: &Options) -> usize {
     options.workers.max(1).saturating_add(options.max_abandoned)
 }
 
-async fn run<D: PowerDriver>(
+async fn serve_until_stopped<D: PowerDriver>(
     options: Options,
     mut socket: socket::Listening,
     supervisor: notify::Supervisor,

@@ -63,7 +63,7 @@ impl Pool {
         let task = tokio::task::spawn_blocking(move || {
             let _running = running;
             let _tagged = current::enter(&ctx);
-            panic_guard::run(code)
+            panic_guard::catching(code)
         });
         // Panics are caught inside: a failed join is the runtime shutting down.
         task.await
