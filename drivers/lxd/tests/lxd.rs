@@ -301,7 +301,10 @@ fn lxd_instances_are_switched_and_every_failure_is_a_real_one() {
         for action in ["power_query", "power_on", "power_off"] {
             run(action, &ctx("nosuch"))
                 .keeps(&key_body(&trusted.key))
-                .error("actionError", &["\"nosuch\" (instance_name)", "404"]);
+                .error(
+                    "actionError",
+                    &["\"nosuch\" (instance_name)", "404", "Instance not found"],
+                );
         }
 
         // An untrusted certificate without a password, and with a wrong one: LXD's 403.
