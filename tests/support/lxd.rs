@@ -5,7 +5,8 @@
 //! `busybox-static` (no image is downloaded). A missing `lxd`, `lxc` or busybox fails
 //! the test, naming the setup script.
 //!
-//! Containers, not virtual machines: these machines have no KVM. Instance names carry
+//! Containers, not virtual machines: LXD cannot run them on these machines (its QEMU
+//! driver says "vhost_vsock kernel module not loaded"). Instance names carry
 //! the test process's id, so that two daemons running at once (the CLI and the service
 //! suites) never name the same LXC container. The daemon is shut down (its instances
 //! stopped) and its directory removed on drop.

@@ -19,9 +19,11 @@
 //! - The driver presents `certificate` with its private key `key` (PEM). `GET /1.0`
 //!   says whether LXD trusts it; when it does not and `password` is set, the password is
 //!   LXD's trust password: `POST /1.0/certificates` with `{"type": "client",
-//!   "password": ...}` adds the certificate to LXD's trust store, and `GET /1.0` must
-//!   then say trusted. A certificate still untrusted is an `authError` ("not trusted and
-//!   no password was given"), as is a password LXD refuses.
+//!   "password": ...}` adds the certificate to LXD's trust store (LXD takes the
+//!   certificate the connection presents; pylxd also copies it into the body), and
+//!   `GET /1.0` must then say trusted. An untrusted certificate without a password is an
+//!   `authError` ("does not trust the certificate ..., and no password was given"), as is
+//!   a password LXD refuses (its 403).
 //! - The instance is `instance_name` in `project` (`default` when empty), read with
 //!   `GET /1.0/instances/<name>?project=<project>`; one LXD does not know is an
 //!   `actionError` naming it and the project.
@@ -40,9 +42,10 @@
 //! - Any instance, container or virtual machine: MAAS looks the instance up among LXD's
 //!   virtual machines only (`/1.0/virtual-machines/<name>`, through pylxd), so a
 //!   container is "not found" there. This port reads `/1.0/instances/<name>`, which
-//!   holds both, so that it can be proven against a real LXD on machines that cannot
-//!   run virtual machines (no KVM, no vhost_vsock), where its tests run LXD containers.
-//!   Power control is the same REST call for both kinds.
+//!   holds both, so that it can be proven against a real LXD on machines where LXD
+//!   cannot run virtual machines (its QEMU driver is "not operational": "vhost_vsock
+//!   kernel module not loaded"), where its tests run LXD containers. Power control is
+//!   the same REST call for both kinds.
 //! - `certificate` and `key` are required: MAAS falls back to the region controller's
 //!   own certificate (`get_maas_cert_tuple`, and uses it to trust the given one), which a
 //!   driver outside MAAS does not have. One without the other, text that holds no PEM
