@@ -57,8 +57,10 @@
 //!   `GET /1.0/operations/<id>/wait` is read until it ends (40 s at most, within the
 //!   call's deadline); one that failed is an `actionError` quoting LXD's `err`. MAAS
 //!   fires it and learns of a failure only as "never transitioned".
-//! - An unknown status code is an `actionError` for every action (MAAS raises a
-//!   KeyError from `power_on` and `power_off`). Any path in `power_address` is dropped:
+//! - `power_on` of a frozen instance (paused: `lxc pause`) unfreezes it, so that it runs
+//!   again: LXD refuses to start it ("The instance is already running"), which is what
+//!   MAAS asks for. An unknown status code is an `actionError` for every action (MAAS
+//!   raises a KeyError from `power_on` and `power_off`). Any path in `power_address` is dropped:
 //!   LXD's API is at the root.
 //! - Failed requests are not retried inside the driver; MAAS retries `connError` and
 //!   `actionError` itself.
@@ -115,6 +117,8 @@ fn default_project() -> String {
     "default".to_owned()
 }
 
+/// LXD's status code of a frozen (paused) instance.
+const FROZEN: u64 = 110;
 /// LXD's HTTPS port.
 const LXD_PORT: u16 = 8443;
 /// The `timeout` of a start or stop, as pylxd sends it: how long LXD waits for the
@@ -195,7 +199,11 @@ impl Lxd {
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
         let lxd = self.session(ctx)?;
-        if self.state(ctx, &lxd)? == PowerState::Off {
+        let code = self.status_code(ctx, &lxd)?;
+        if code == FROZEN {
+            // LXD refuses to start a frozen instance ("The instance is already running").
+            self.change(ctx, &lxd, "unfreeze")?;
+        } else if self.power_state(code)? == PowerState::Off {
             self.change(ctx, &lxd, "start")?;
         }
         Ok(())
@@ -203,7 +211,8 @@ impl Lxd {
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
         let lxd = self.session(ctx)?;
-        if self.state(ctx, &lxd)? == PowerState::On {
+        let code = self.status_code(ctx, &lxd)?;
+        if self.power_state(code)? == PowerState::On {
             self.change(ctx, &lxd, "stop")?;
         }
         Ok(())
@@ -211,7 +220,8 @@ impl Lxd {
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         let lxd = self.session(ctx)?;
-        self.state(ctx, &lxd)
+        let code = self.status_code(ctx, &lxd)?;
+        self.power_state(code)
     }
 }
 
@@ -298,10 +308,10 @@ impl Lxd {
         )
     }
 
-    /// The instance's power state, as MAAS maps LXD's status codes.
-    fn state(&self, ctx: &Context, lxd: &Client) -> Result<PowerState> {
+    /// The instance's `status_code` (see [`power_state`](Self::power_state)).
+    fn status_code(&self, ctx: &Context, lxd: &Client) -> Result<u64> {
         let name = self.settings.instance_name.trim();
-        // LXD's 404 says "Instance not found" (or "Project not found"): said with the
+        // LXD's 404 says "Instance not found" (for an unknown project too): said with the
         // settings that name them.
         let instance: Value = lxd
             .get(&self.instance_path(""))
@@ -315,22 +325,28 @@ impl Lxd {
                 _ => error,
             })?
             .json()?;
-        let code = instance["metadata"]["status_code"].as_u64();
+        instance["metadata"]["status_code"].as_u64().ok_or_else(|| {
+            Error::action(format!(
+                "GET {}/1.0/instances/{name}: the answer has no metadata.status_code",
+                self.base
+            ))
+        })
+    }
+
+    /// A status code as MAAS maps it: started and running on, stopped and frozen off.
+    fn power_state(&self, code: u64) -> Result<PowerState> {
         match code {
-            Some(101 | 103) => Ok(PowerState::On),
-            Some(102 | 110) => Ok(PowerState::Off),
-            _ => {
-                let status = instance["metadata"]["status"].as_str().unwrap_or("none");
-                maaspd::bail!(
-                    action,
-                    "LXD instance {name:?}: unknown power status code {} ({status})",
-                    code.map_or_else(|| "(none)".to_owned(), |code| code.to_string())
-                )
-            }
+            101 | 103 => Ok(PowerState::On),
+            102 | FROZEN => Ok(PowerState::Off),
+            _ => maaspd::bail!(
+                action,
+                "LXD instance {:?}: unknown power status code {code}",
+                self.settings.instance_name.trim()
+            ),
         }
     }
 
-    /// Starts or stops the instance and waits for LXD's operation to end.
+    /// Starts, stops or unfreezes the instance and waits for LXD's operation to end.
     fn change(&self, ctx: &Context, lxd: &Client, action: &str) -> Result<()> {
         let name = self.settings.instance_name.trim();
         let answer: Value = lxd

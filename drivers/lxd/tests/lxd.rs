@@ -277,6 +277,15 @@ fn lxd_instances_are_switched_and_every_failure_is_a_real_one() {
         // A cycle of a running instance ends running; off, then on.
         run("power_cycle", &ctx(&running)).ok();
         assert_eq!(lxd.status("default", &running), "Running");
+        // Frozen (paused) is off, as MAAS has it; on unfreezes it, where LXD would refuse
+        // the start MAAS asks for.
+        lxd.lxc(&["pause", &running]);
+        assert_eq!(lxd.status("default", &running), "Frozen");
+        assert_eq!(run("power_query", &ctx(&running)).state(), "off");
+        run("power_off", &ctx(&running)).ok();
+        assert_eq!(lxd.status("default", &running), "Frozen");
+        run("power_on", &ctx(&running)).ok();
+        assert_eq!(lxd.status("default", &running), "Running");
         // A change behind the driver's back is seen.
         lxd.set("default", &running, false);
         assert_eq!(run("power_query", &ctx(&running)).state(), "off");
