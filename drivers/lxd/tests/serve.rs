@@ -108,7 +108,9 @@ fn lxd_serves_a_real_lxd() {
             &done,
         );
         assert_eq!(lxd.status("default", &web), "Running");
-        // The trust password adds a new certificate, once.
+        // The trust password adds a new certificate, once. In this one process, after the
+        // trusted certificate's calls: connections pooled across certificates would carry
+        // the trusted one here, and LXD would add nothing.
         let before = lxd.trusted();
         assert_reply(
             &post(
