@@ -17,6 +17,8 @@ mod http_server;
 mod ipmi_sim;
 #[path = "../../tests/support/libvirt.rs"]
 mod libvirt;
+#[path = "../../tests/support/lxd.rs"]
+mod lxd;
 #[path = "../../tests/support/maas_data.rs"]
 mod maas_data;
 #[path = "../../tests/support/process.rs"]
@@ -59,8 +61,8 @@ const MACHINE_ID: &str = "c7w3hf";
 const SENTINEL: &str = "Sentinel-Pa55-agent-7d2e";
 
 /// Every example driver, by the name its metadata gives.
-const DRIVERS: [&str; 9] = [
-    "abstract", "apc", "eaton", "ipmi", "proxmox", "raritan", "redfish", "virsh", "webhook",
+const DRIVERS: [&str; 10] = [
+    "abstract", "apc", "eaton", "ipmi", "lxd", "proxmox", "raritan", "redfish", "virsh", "webhook",
 ];
 
 /// How long a service may take to listen.
@@ -271,6 +273,7 @@ fn metadata_is_what_the_region_registers() {
         ("apc", &["query", "on", "off", "cycle", "reset"][..]),
         ("eaton", &["query", "on", "off", "cycle", "reset"][..]),
         ("ipmi", &["query", "on", "off", "cycle", "reset"][..]),
+        ("lxd", &["query", "on", "off", "cycle", "reset"][..]),
         ("raritan", &["query", "on", "off", "cycle", "reset"][..]),
         (
             "proxmox",
@@ -547,6 +550,53 @@ fn proxmox_switches_a_fakepve_vm_for_the_agent() {
         pve.log()
     );
     rack.assert_never_printed(fakepve::PASSWORD);
+}
+
+/// A container of a real LXD (`support/lxd.rs`) switched for the agent, with settings as
+/// MAAS's form stores them: a certificate LXD does not know yet, which the trust password
+/// makes trusted on the first call; each change lands before the answer, LXD's operation
+/// waited for and the state confirmed.
+#[test]
+fn lxd_switches_a_container_for_the_agent() {
+    let mut lxd = lxd::Lxd::start();
+    let identity = lxd.identity();
+    let instance = lxd.container("default", "agent", false);
+    let mut rack = Rack::new();
+    rack.serve("lxd", &[]);
+    let agent = Agent::new(RACK_ID);
+    let driver = rack.find(&agent, "lxd");
+    let context = PowerParameters::of_machine(MACHINE_ID)
+        .text("power_address", &lxd.address())
+        .text("instance_name", &instance)
+        .text("project", "default")
+        .text("password", lxd::TRUST_PASSWORD)
+        .text("certificate", &identity.cert)
+        .text("key", &identity.key)
+        .to_value();
+    let query = || answer(agent.query(&driver, &context), "query", &rack, "lxd");
+
+    let before = lxd.trusted();
+    assert_eq!(query(), "off");
+    assert_eq!(lxd.trusted(), before + 1);
+    answer(agent.on(&driver, &context), "on", &rack, "lxd");
+    assert_eq!(lxd.status("default", &instance), "Running");
+    assert_eq!(query(), "on");
+    answer(agent.off(&driver, &context), "off", &rack, "lxd");
+    assert_eq!(lxd.status("default", &instance), "Stopped");
+    assert_eq!(query(), "off");
+    answer(agent.cycle(&driver, &context), "cycle", &rack, "lxd");
+    assert_eq!(lxd.status("default", &instance), "Running");
+    // A reset is maaspd's cycle: off, then on.
+    answer(agent.reset(&driver, &context), "reset", &rack, "lxd");
+    assert_eq!(lxd.status("default", &instance), "Running");
+    assert_eq!(lxd.trusted(), before + 1);
+    rack.assert_never_printed(lxd::TRUST_PASSWORD);
+    let key: String = identity
+        .key
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    rack.assert_never_printed(&key);
 }
 
 /// The three SNMP PDUs, one snmpsim serving MAAS's community `private` with an outlet

@@ -24,6 +24,7 @@ const EXAMPLES: &[&str] = &[
     "ipmi",
     "virsh",
     "proxmox",
+    "lxd",
     "apc",
     "raritan",
     "eaton",

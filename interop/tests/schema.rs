@@ -23,6 +23,7 @@ fn example_schemas_are_valid_2020_12_documents() {
         "ipmi",
         "virsh",
         "proxmox",
+        "lxd",
         "apc",
         "raritan",
         "eaton",

@@ -39,6 +39,7 @@
 //! ```
 
 mod auth;
+mod client_cert;
 mod failure;
 mod location;
 mod request;
@@ -54,7 +55,7 @@ pub use auth::Auth;
 pub use request::Request;
 pub use response::Response;
 
-use crate::{Error, Result};
+use crate::{Error, Result, Secret};
 
 /// A BMC's HTTP API, as one driver call sees it: where it is, how to check its
 /// certificate, what to send with every request. Build one per call with
@@ -85,6 +86,7 @@ pub struct ClientBuilder {
     verify: bool,
     user_agent: String,
     connect_timeout: Duration,
+    identity: Option<client_cert::Identity>,
     invalid: Option<Error>,
 }
 
@@ -133,6 +135,7 @@ impl Client {
             verify: false,
             user_agent: "MAAS".to_owned(),
             connect_timeout: Duration::from_secs(10),
+            identity: None,
             invalid: None,
         }
     }
@@ -209,6 +212,43 @@ impl ClientBuilder {
         self
     }
 
+    /// A TLS client certificate to present when the BMC asks for one (LXD knows its
+    /// clients by theirs): `cert_pem`, the certificate (then any intermediates) in PEM,
+    /// from the setting `cert_setting`, and its private key `key` in PEM (PKCS#8, or an
+    /// RSA or EC key), from `key_setting`. Text that holds no certificate or no key, or a
+    /// key that is not the certificate's, is a `settingsError` from
+    /// [`build`](Self::build) naming the setting; no message quotes the key.
+    ///
+    /// Connections are pooled per certificate: a client with another certificate (or
+    /// none) never reuses this one's connections or TLS sessions.
+    ///
+    /// ```
+    /// use maaspd::http::Client;
+    /// use maaspd::{ErrorCode, Secret};
+    ///
+    /// let error = Client::builder()
+    ///     .client_certificate("", "certificate", &Secret::new("no key"), "key")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.code(), ErrorCode::Settings);
+    /// assert!(error.message().starts_with("driverParameters.certificate: "));
+    /// ```
+    pub fn client_certificate(
+        mut self,
+        cert_pem: &str,
+        cert_setting: &str,
+        key: &Secret,
+        key_setting: &str,
+    ) -> ClientBuilder {
+        match client_cert::identity(cert_pem, cert_setting, key, key_setting) {
+            Ok(identity) => self.identity = Some(identity),
+            Err(error) => {
+                self.invalid.get_or_insert(error);
+            }
+        }
+        self
+    }
+
     /// A header sent with every request. A value HTTP cannot carry is a
     /// `settingsError` from [`build`](Self::build) naming `setting`.
     pub fn header(mut self, name: &'static str, value: &str, setting: &str) -> ClientBuilder {
@@ -271,9 +311,13 @@ impl ClientBuilder {
             return Err(error);
         }
         self.config.auth.check(&self.config.auth_settings)?;
+        // The certificate's identity, never its key, tells pools apart.
         let key = format!(
-            "{} {:?} {:?}",
-            self.verify, self.user_agent, self.connect_timeout
+            "{} {:?} {:?} {}",
+            self.verify,
+            self.user_agent,
+            self.connect_timeout,
+            self.identity.as_ref().map_or("", |identity| &identity.id)
         );
         let agent = crate::state::shared::<Agents>()
             .0
@@ -291,6 +335,7 @@ impl ClientBuilder {
         } else {
             tls.disable_verification(true)
         };
+        let tls = tls.client_cert(self.identity.as_ref().map(|identity| identity.cert.clone()));
         Ok(ureq::Agent::config_builder()
             // Statuses and redirects are judged here, and BMC traffic never goes through
             // a proxy (MAAS's clients ignore the proxy variables).

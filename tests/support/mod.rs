@@ -17,8 +17,8 @@ pub struct Run {
 }
 
 /// The drivers of `drivers/`: each a crate whose binary is `maaspd-NAME`.
-const DRIVERS: [&str; 8] = [
-    "apc", "eaton", "ipmi", "proxmox", "raritan", "redfish", "virsh", "webhook",
+const DRIVERS: [&str; 9] = [
+    "apc", "eaton", "ipmi", "lxd", "proxmox", "raritan", "redfish", "virsh", "webhook",
 ];
 
 /// The repository's root, where `tests/e2e/fixtures` and `target/` are, from whichever

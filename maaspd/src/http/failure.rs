@@ -99,8 +99,9 @@ pub(super) fn shown_status(status: StatusCode) -> String {
 }
 
 /// What an answer says, short: a JSON answer's messages (every string under a
-/// `message` key, as Redfish's `error.message` and `@Message.ExtendedInfo`, Proxmox's
-/// and LXD's errors put them), else its text on one line; cut at [`EXCERPT`] characters,
+/// `message` key, as Redfish's `error.message` and `@Message.ExtendedInfo` and Proxmox's
+/// errors put them, and every string under an `error` key, as LXD's do), else its text
+/// on one line; cut at [`EXCERPT`] characters,
 /// each of `secrets` replaced by `[redacted]`.
 pub(super) fn excerpt(body: &[u8], secrets: &[String]) -> String {
     let text = match serde_json::from_slice::<serde_json::Value>(body) {
@@ -132,7 +133,9 @@ fn collect_messages<'a>(json: &'a serde_json::Value, into: &mut Vec<&'a str>) {
                 match value.as_str() {
                     // Trimmed: Proxmox ends each message with a line break.
                     Some(text)
-                        if key.eq_ignore_ascii_case("message") && !text.trim().is_empty() =>
+                        if (key.eq_ignore_ascii_case("message")
+                            || key.eq_ignore_ascii_case("error"))
+                            && !text.trim().is_empty() =>
                     {
                         into.push(text.trim())
                     }
@@ -166,6 +169,15 @@ mod tests {
     fn a_proxmox_error_gives_its_message_without_its_line_break() {
         let body = br#"{"data": null, "message": "authentication failure\n"}"#;
         assert_eq!(excerpt(body, &[]), "authentication failure");
+    }
+
+    #[test]
+    fn an_lxd_error_gives_its_error_text() {
+        let body = br#"{"type": "error", "status": "", "status_code": 0, "operation": "",
+            "error_code": 404, "error": "Instance not found", "metadata": null}"#;
+        assert_eq!(excerpt(body, &[]), "Instance not found");
+        // An empty one is no message: a successful answer's `"error": ""`.
+        assert_eq!(excerpt(br#"{"error": "", "message": "x"}"#, &[]), "x");
     }
 
     #[test]
