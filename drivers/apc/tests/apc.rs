@@ -2,6 +2,8 @@
 //! snmpsim as an APC PDU (`tests/support/snmpsim.rs`): the rPDU and MasterSwitch outlet
 //! tables, an outlet whose SET the PDU refuses, and each failure the PDU can give.
 
+#[path = "../../../tests/support/outcome.rs"]
+mod outcome;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
 #[path = "../../../tests/support/snmpsim.rs"]
@@ -13,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use outcome::Outcome;
 use serde_json::{Value, json};
 use snmpsim::{Record, Snmpsim};
 
@@ -48,50 +51,8 @@ fn driver() -> PathBuf {
     support::example("apc")
 }
 
-struct Outcome {
-    run: support::Run,
-    document: Value,
-}
-
-impl Outcome {
-    fn ok(&self) {
-        assert_eq!(self.run.status, 0, "{}{}", self.run.stdout, self.run.stderr);
-        assert_eq!(self.document["error"], Value::Null);
-    }
-
-    fn state(&self) -> &str {
-        self.ok();
-        self.document["data"]["status"].as_str().expect("a status")
-    }
-
-    fn error(&self, code: &str, parts: &[&str]) -> String {
-        assert_eq!(self.run.status, 1, "{}{}", self.run.stdout, self.run.stderr);
-        assert_eq!(self.document["error"]["code"], code, "{}", self.run.stdout);
-        let message = self.document["error"]["message"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        for part in parts {
-            assert!(message.contains(part), "{part:?} not in {message:?}");
-        }
-        message
-    }
-}
-
 fn run_args(action: &str, parameters: Value, args: &[&str]) -> Outcome {
-    let input = json!({"driverParameters": parameters}).to_string();
-    let mut all = vec![action];
-    all.extend_from_slice(args);
-    let run = support::run(&driver(), &all, input.as_bytes());
-    assert!(
-        !run.stdout.contains(COMMUNITY) && !run.stderr.contains(COMMUNITY),
-        "the community shows:\n{}{}",
-        run.stdout,
-        run.stderr
-    );
-    let document = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
-    Outcome { run, document }
+    Outcome::of(&driver(), action, parameters, args, COMMUNITY)
 }
 
 /// Each action with `-vv`, so that whatever the driver logs is checked too.
