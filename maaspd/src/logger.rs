@@ -58,13 +58,21 @@ impl Log for Stderr {
         if self.enabled(record.metadata()) {
             let level = record.level().as_str().to_lowercase();
             match current::tag() {
-                Some(tag) => eprintln!("{}: {level}: {tag}: {}", self.name, record.args()),
-                None => eprintln!("{}: {level}: {}", self.name, record.args()),
+                Some(tag) => line(self.name, format_args!("{level}: {tag}: {}", record.args())),
+                None => line(self.name, format_args!("{level}: {}", record.args())),
             }
         }
     }
 
     fn flush(&self) {}
+}
+
+/// Writes one line to stderr, `NAME: TEXT`: the logger's records and the service's own
+/// lines (its start, its request log, its stop) alike, so that every line the process
+/// prints goes one way, whole.
+pub(crate) fn line(name: &str, text: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{name}: {text}");
 }
 
 impl Stderr {

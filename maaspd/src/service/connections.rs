@@ -109,10 +109,12 @@ async fn next_connection(
                 if open.len() > 0 {
                     make_room(open).await;
                 } else if spare.refuse_one(listener).await {
-                    eprintln!(
-                        "{}: refused a connection: no file descriptor left ({error}), and \
-                         no connection to close: the driver's actions hold them all",
+                    crate::logger::line(
                         settings.driver,
+                        format_args!(
+                            "refused a connection: no file descriptor left ({error}), and \
+                         no connection to close: the driver's actions hold them all"
+                        ),
                     );
                 } else {
                     // The driver's actions hold every descriptor, even the spare one:

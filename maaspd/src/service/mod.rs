@@ -320,14 +320,16 @@ async fn serve_until_stopped<D: PowerDriver>(
         options.timeout,
     ));
     if options.timeout > DEFAULT_TIMEOUT {
-        eprintln!(
-            "{}: warning: a {} s deadline leaves MAAS too little time: its agent gives up \
+        crate::logger::line(
+            D::NAME,
+            format_args!(
+                "warning: a {} s deadline leaves MAAS too little time: its agent gives up \
              on a request after {} s, and then reports its own timeout instead of the \
              driver's answer; {} s or less leaves room for the answer",
-            D::NAME,
-            options.timeout.as_secs_f64(),
-            MAAS_CLIENT_TIMEOUT.as_secs(),
-            DEFAULT_TIMEOUT.as_secs()
+                options.timeout.as_secs_f64(),
+                MAAS_CLIENT_TIMEOUT.as_secs(),
+                DEFAULT_TIMEOUT.as_secs()
+            ),
         );
     }
     let settings = connections::Settings {
@@ -345,30 +347,35 @@ async fn serve_until_stopped<D: PowerDriver>(
         ),
         None => String::new(),
     };
-    eprintln!(
-        "{}: serving on {} ({} workers, {} s deadline, up to {} actions abandoned past \
-         it, up to {} connections{per_bmc})",
+    crate::logger::line(
         D::NAME,
-        socket,
-        options.workers,
-        options.timeout.as_secs_f64(),
-        options.max_abandoned,
-        settings.max_connections
+        format_args!(
+            "serving on {} ({} workers, {} s deadline, up to {} actions abandoned past \
+         it, up to {} connections{per_bmc})",
+            socket,
+            options.workers,
+            options.timeout.as_secs_f64(),
+            options.max_abandoned,
+            settings.max_connections
+        ),
     );
     let file = socket.file();
     let stopping = async move {
-        shutdown::signal().await;
+        shutdown::signal(D::NAME).await;
         supervisor.stopping();
         // From now on MAAS's agent neither finds nor reaches this service (unless systemd
         // holds the socket, to start it again); the requests in flight are finished.
         if let Some(file) = file {
             file.remove();
         }
-        eprintln!("{}: stopping; finishing the requests in flight", D::NAME);
+        crate::logger::line(
+            D::NAME,
+            format_args!("stopping; finishing the requests in flight"),
+        );
     };
     let listener = socket.take_listener()?;
     supervisor.ready(&format!("serving on {socket}"));
     connections::serve(listener, routes::router::<D>(shared), settings, stopping).await?;
-    eprintln!("{}: stopped", D::NAME);
+    crate::logger::line(D::NAME, format_args!("stopped"));
     Ok(())
 }

@@ -53,9 +53,9 @@ impl Supervisor {
         match sd_notify::notify(states) {
             Ok(()) => true,
             Err(error) => {
-                eprintln!(
-                    "{}: cannot notify systemd (NOTIFY_SOCKET): {error}",
-                    self.driver
+                crate::logger::line(
+                    self.driver,
+                    format_args!("cannot notify systemd (NOTIFY_SOCKET): {error}"),
                 );
                 false
             }

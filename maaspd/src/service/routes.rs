@@ -220,11 +220,13 @@ fn log<D: PowerDriver>(
             named.push_str(&format!(" rack={}", ids.caller.escape_debug()));
         }
     }
-    eprintln!(
-        "{}: {method} {path}{named} -> {} {} ({} ms)",
+    crate::logger::line(
         D::NAME,
-        reply.status.as_u16(),
-        reply.summary,
-        started.elapsed().as_millis()
+        format_args!(
+            "{method} {path}{named} -> {} {} ({} ms)",
+            reply.status.as_u16(),
+            reply.summary,
+            started.elapsed().as_millis()
+        ),
     );
 }

@@ -4,7 +4,7 @@
 
 /// SIGTERM or SIGINT. Should SIGTERM's handler fail to install, SIGINT still stops the
 /// service (and the reason is logged), and the other way round.
-pub(super) async fn signal() {
+pub(super) async fn signal(driver: &str) {
     use tokio::signal::unix::{SignalKind, signal};
     let terminate = signal(SignalKind::terminate()).map(|mut terminate| async move {
         terminate.recv().await;
@@ -12,27 +12,32 @@ pub(super) async fn signal() {
     let interrupt = signal(SignalKind::interrupt()).map(|mut interrupt| async move {
         interrupt.recv().await;
     });
-    either_stops(terminate, interrupt).await
+    either_stops(driver, terminate, interrupt).await
 }
 
 /// The first of two stop signals to arrive; one that could not be listened for is
 /// logged and never arrives.
 async fn either_stops(
+    driver: &str,
     terminate: std::io::Result<impl Future<Output = ()>>,
     interrupt: std::io::Result<impl Future<Output = ()>>,
 ) {
     tokio::select! {
-        () = listened("SIGTERM", terminate) => {}
-        () = listened("SIGINT", interrupt) => {}
+        () = listened(driver, "SIGTERM", terminate) => {}
+        () = listened(driver, "SIGINT", interrupt) => {}
     }
 }
 
-async fn listened(name: &str, stop: std::io::Result<impl Future<Output = ()>>) {
+async fn listened(driver: &str, name: &str, stop: std::io::Result<impl Future<Output = ()>>) {
     match stop {
         Ok(stop) => stop.await,
         Err(error) => {
-            eprintln!(
-                "warning: cannot listen for {name}: {error}; only the other signal stops the service"
+            crate::logger::line(
+                driver,
+                format_args!(
+                    "warning: cannot listen for {name}: {error}; only the other signal \
+                     stops the service"
+                ),
             );
             std::future::pending().await
         }
@@ -66,21 +71,33 @@ mod tests {
     #[test]
     fn either_signal_stops_the_service_when_the_other_cannot_be_heard() {
         let second = Duration::from_secs(1);
-        assert!(stops_within(either_stops(refused(), Ok(ready(()))), second));
-        assert!(stops_within(either_stops(Ok(ready(())), refused()), second));
+        assert!(stops_within(
+            either_stops("test", refused(), Ok(ready(()))),
+            second
+        ));
+        assert!(stops_within(
+            either_stops("test", Ok(ready(())), refused()),
+            second
+        ));
     }
 
     #[test]
     fn a_signal_that_cannot_be_heard_does_not_stop_the_service() {
         let short = Duration::from_millis(100);
-        assert!(!stops_within(either_stops(refused(), Ok(pending())), short));
-        assert!(!stops_within(either_stops(refused(), refused()), short));
+        assert!(!stops_within(
+            either_stops("test", refused(), Ok(pending())),
+            short
+        ));
+        assert!(!stops_within(
+            either_stops("test", refused(), refused()),
+            short
+        ));
     }
 
     #[test]
     fn the_first_signal_stops_the_service() {
         let later = async { tokio::time::sleep(Duration::from_millis(10)).await };
-        let stop = either_stops(Ok(pending::<()>()), Ok(later));
+        let stop = either_stops("test", Ok(pending::<()>()), Ok(later));
         assert!(stops_within(stop, Duration::from_secs(5)));
     }
 }
