@@ -49,11 +49,13 @@ mod roots;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::http::{HeaderName, HeaderValue, Method, Uri};
+use ureq::http::{HeaderName, HeaderValue, Uri};
 
 pub use auth::Auth;
 pub use request::Request;
 pub use response::Response;
+/// The HTTP methods, for [`Client::request`].
+pub use ureq::http::Method;
 
 use crate::{Error, Result, Secret};
 
@@ -61,6 +63,14 @@ use crate::{Error, Result, Secret};
 /// certificate, what to send with every request. Build one per call with
 /// [`Client::builder`]; the connections behind it are the process's.
 #[derive(Clone)]
+///
+/// ```
+/// use maaspd::http::Client;
+///
+/// let bmc = Client::builder().base_url("https://10.0.0.5").build()?;
+/// assert_eq!(bmc.url("redfish/v1"), "https://10.0.0.5/redfish/v1");
+/// # Ok::<(), maaspd::Error>(())
+/// ```
 pub struct Client {
     agent: ureq::Agent,
     config: Arc<Config>,
@@ -81,6 +91,18 @@ struct Config {
 }
 
 /// How a [`Client`] is made: see [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use maaspd::http::Client;
+///
+/// let client = Client::builder()
+///     .peer("the webhook")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), maaspd::Error>(())
+/// ```
 pub struct ClientBuilder {
     config: Config,
     verify: bool,
@@ -141,36 +163,94 @@ impl Client {
     }
 
     /// A `GET` of `url`: absolute, or a path under the base URL.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/api2/json").build()?;
+    /// let nodes: maaspd::serde_json::Value = bmc.get("nodes").send(&ctx)?.json()?;
+    /// # let _ = nodes;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn get(&self, url: &str) -> Request {
         self.request(Method::GET, url)
     }
 
     /// A `POST` to `url`, without a body unless one is set (`Content-Length: 0`).
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/api2/json").build()?;
+    /// bmc.post("nodes/pve1/qemu/101/status/start").send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn post(&self, url: &str) -> Request {
         self.request(Method::POST, url)
     }
 
     /// A `PATCH` of `url`.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/").build()?;
+    /// let boot = maaspd::serde_json::json!({"Boot": {"BootSourceOverrideTarget": "Pxe"}});
+    /// bmc.patch("redfish/v1/Systems/1").json(&boot).send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn patch(&self, url: &str) -> Request {
         self.request(Method::PATCH, url)
     }
 
     /// A `PUT` to `url`.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/1.0").build()?;
+    /// let stop = maaspd::serde_json::json!({"action": "stop", "force": true});
+    /// bmc.put("instances/vm1/state").json(&stop).send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn put(&self, url: &str) -> Request {
         self.request(Method::PUT, url)
     }
 
     /// A `DELETE` of `url`.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/redfish/v1").build()?;
+    /// bmc.delete("SessionService/Sessions/7").send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn delete(&self, url: &str) -> Request {
         self.request(Method::DELETE, url)
     }
 
     /// A request with any method.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/api2/json").build()?;
+    /// bmc.request(maaspd::http::Method::HEAD, "version").send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn request(&self, method: Method, url: &str) -> Request {
         Request::new(self.clone(), method, self.url(url))
     }
 
     /// `url` as requested: itself when it has a scheme, else joined to the base URL.
+    ///
+    /// ```
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5/").build()?;
+    /// assert_eq!(bmc.url("/redfish/v1"), "https://10.0.0.5/redfish/v1");
+    /// assert_eq!(bmc.url("http://other/x"), "http://other/x");
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn url(&self, url: &str) -> String {
         match &self.config.base_url {
             Some(base) if !location::has_http_scheme(url) => {
@@ -183,12 +263,24 @@ impl Client {
 
 impl ClientBuilder {
     /// The URL that relative paths are joined to (`https://host:port/prefix`).
+    ///
+    /// ```
+    /// let bmc = maaspd::http::Client::builder().base_url("https://10.0.0.5:8006/api2/json").build()?;
+    /// assert_eq!(bmc.url("version"), "https://10.0.0.5:8006/api2/json/version");
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> ClientBuilder {
         self.config.base_url = Some(url.into().trim_end_matches('/').to_owned());
         self
     }
 
     /// What the BMC is called in messages: "the BMC" unless set ("the webhook").
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().peer("the webhook").build()?;
+    /// assert!(format!("{client:?}").contains("the webhook"));
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn peer(mut self, name: impl Into<String>) -> ClientBuilder {
         self.config.peer = name.into();
         self
@@ -197,6 +289,15 @@ impl ClientBuilder {
     /// Whether to check the BMC's certificate against the system's CA certificates
     /// (`SSL_CERT_FILE` and `SSL_CERT_DIR` first, as OpenSSL reads them), and the setting
     /// that says so, which a refused certificate's message names.
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder()
+    ///     .verify_certificates(true, "power_verify_ssl")
+    ///     .build();
+    /// // The system's CA certificates are read once per process; on a machine without any,
+    /// // the error is a settingsError naming power_verify_ssl.
+    /// # let _ = client;
+    /// ```
     pub fn verify_certificates(mut self, verify: bool, setting: &'static str) -> ClientBuilder {
         self.verify = verify;
         self.config.verify = Some(setting);
@@ -206,6 +307,17 @@ impl ClientBuilder {
     /// The credentials sent with every request (to the BMC's own host only), and the
     /// settings they come from ("power_user and power_pass"), which an `authError`
     /// tells the operator to check.
+    ///
+    /// ```
+    /// use maaspd::Secret;
+    /// use maaspd::http::{Auth, Client};
+    ///
+    /// let client = Client::builder()
+    ///     .auth(Auth::basic("admin", &Secret::new("pw")), "power_user and power_pass")
+    ///     .build()?;
+    /// assert!(format!("{client:?}").contains("basic auth"));
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn auth(mut self, auth: Auth, settings: impl Into<String>) -> ClientBuilder {
         self.config.auth = auth;
         self.config.auth_settings = settings.into();
@@ -251,6 +363,14 @@ impl ClientBuilder {
 
     /// A header sent with every request. A value HTTP cannot carry is a
     /// `settingsError` from [`build`](Self::build) naming `setting`.
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().header("system_id", "abc123", "system_id").build()?;
+    /// # let _ = client;
+    /// let error = maaspd::http::Client::builder().header("system_id", "a\nb", "system_id").build().unwrap_err();
+    /// assert_eq!(error.code(), maaspd::ErrorCode::Settings);
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn header(mut self, name: &'static str, value: &str, setting: &str) -> ClientBuilder {
         match HeaderValue::try_from(value) {
             Ok(value) => self
@@ -267,12 +387,24 @@ impl ClientBuilder {
     }
 
     /// The `User-Agent` header ("MAAS" unless set; services may look for the prefix).
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().user_agent("MAAS (my driver)").build()?;
+    /// # let _ = client;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> ClientBuilder {
         self.user_agent = user_agent.into();
         self
     }
 
     /// At most this many redirects per request (5 unless set).
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().max_redirects(20).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn max_redirects(mut self, redirects: u32) -> ClientBuilder {
         self.config.max_redirects = redirects;
         self
@@ -280,6 +412,12 @@ impl ClientBuilder {
 
     /// Follow redirects to another host too, without the credentials (refused unless
     /// set: an `actionError`).
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().redirect_to_other_hosts(true).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn redirect_to_other_hosts(mut self, follow: bool) -> ClientBuilder {
         self.config.redirect_to_other_hosts = follow;
         self
@@ -287,18 +425,36 @@ impl ClientBuilder {
 
     /// The longest a request may take in all, redirects and answer included, when the
     /// call's deadline is later (30 s unless set).
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.config.timeout = timeout;
         self
     }
 
     /// The longest connecting (name resolution, TCP, TLS) may take (10 s unless set).
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().connect_timeout(std::time::Duration::from_secs(3)).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.connect_timeout = timeout;
         self
     }
 
     /// The most of an answer that is read (1 MiB unless set).
+    ///
+    /// ```
+    /// let client = maaspd::http::Client::builder().body_limit(64 * 1024).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn body_limit(mut self, bytes: u64) -> ClientBuilder {
         self.config.body_limit = bytes;
         self
@@ -306,6 +462,18 @@ impl ClientBuilder {
 
     /// The client. A bad header value, a credential HTTP cannot carry, or unusable CA
     /// certificates are a `settingsError`.
+    ///
+    /// ```
+    /// use maaspd::Secret;
+    /// use maaspd::http::{Auth, Client};
+    ///
+    /// let token = Auth::bearer(&Secret::new("line\nbreak"));
+    /// let error = Client::builder().auth(token, "power_token").build().unwrap_err();
+    /// assert_eq!(
+    ///     error.message(),
+    ///     "driverParameters.power_token: contains characters an HTTP header cannot carry"
+    /// );
+    /// ```
     pub fn build(mut self) -> Result<Client> {
         if let Some(error) = self.invalid.take() {
             return Err(error);

@@ -35,6 +35,11 @@ impl ProbedSystem {
     /// A machine named `hostname`, booting from `mac`, of architecture `arch` (MAAS's
     /// form, `amd64/generic`), for MAAS to drive with `driver_name` and
     /// `driver_parameters`.
+    ///
+    /// ```
+    /// let system = maaspd::ProbedSystem::new("vm-1", "52:54:00:00:00:01", "arm64/generic", "virsh", Default::default());
+    /// assert_eq!((system.mac.as_str(), system.arch.as_str()), ("52:54:00:00:00:01", "arm64/generic"));
+    /// ```
     pub fn new(
         hostname: impl Into<String>,
         mac: impl Into<String>,

@@ -72,6 +72,16 @@ impl<V> Default for Keyed<V> {
 impl<V: Clone> Keyed<V> {
     /// The value for `key`, made by `make` the first time; a failed `make` keeps nothing,
     /// so the next call tries again.
+    ///
+    /// ```
+    /// use maaspd::state::Keyed;
+    ///
+    /// let sessions: Keyed<String> = Keyed::default();
+    /// let first = sessions.get_or_try_insert_with("bmc-1", || Ok("ticket-1".to_owned()))?;
+    /// let again = sessions.get_or_try_insert_with("bmc-1", || Ok("ticket-2".to_owned()))?;
+    /// assert_eq!((first.as_str(), again.as_str()), ("ticket-1", "ticket-1"));
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn get_or_try_insert_with(&self, key: &str, make: impl FnOnce() -> Result<V>) -> Result<V> {
         let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(value) = values.get(key) {

@@ -205,6 +205,16 @@ impl Tool {
     }
 
     /// Runs the tool to its end, its deadline, or the call's cancellation.
+    ///
+    /// ```
+    /// use maaspd::tool::Tool;
+    /// use maaspd::{Action, Context};
+    ///
+    /// let output = Tool::new("echo", "coreutils").arg("on").run(&Context::new(Action::PowerQuery))?;
+    /// assert!(output.success());
+    /// assert_eq!(output.stdout.trim(), "on");
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn run(&self, ctx: &Context) -> Result<ToolOutput> {
         let name = self.program.to_string_lossy().into_owned();
         let started = Instant::now();

@@ -57,6 +57,11 @@ pub enum Auth {
 
 impl Auth {
     /// Basic auth with `user` and `password`.
+    ///
+    /// ```
+    /// let auth = maaspd::http::Auth::basic("admin", &maaspd::Secret::new("pw"));
+    /// assert_eq!(auth.describe(), "basic auth");
+    /// ```
     pub fn basic(user: impl Into<String>, password: &Secret) -> Auth {
         Auth::Basic {
             user: user.into(),
@@ -65,6 +70,11 @@ impl Auth {
     }
 
     /// A bearer token.
+    ///
+    /// ```
+    /// let auth = maaspd::http::Auth::bearer(&maaspd::Secret::new("tok"));
+    /// assert_eq!(auth.describe(), "the bearer token");
+    /// ```
     pub fn bearer(token: &Secret) -> Auth {
         Auth::Bearer(token.clone())
     }
@@ -110,6 +120,14 @@ impl Auth {
 
     /// MAAS's webhook rule: the token when one is set, else basic auth when both the
     /// user and the password are, else nothing.
+    ///
+    /// ```
+    /// use maaspd::{Secret, http::Auth};
+    ///
+    /// let none = Secret::new("");
+    /// assert_eq!(Auth::bearer_or_basic(&Secret::new("tok"), "u", &none).describe(), "the bearer token");
+    /// assert_eq!(Auth::bearer_or_basic(&none, "u", &none).describe(), "no credentials");
+    /// ```
     pub fn bearer_or_basic(token: &Secret, user: &str, password: &Secret) -> Auth {
         if !token.is_empty() {
             Auth::bearer(token)
@@ -121,6 +139,11 @@ impl Auth {
     }
 
     /// What was sent, for a message: "basic auth", "the bearer token", ...
+    ///
+    /// ```
+    /// let auth = maaspd::http::Auth::Header { name: "x-auth-token", value: maaspd::Secret::new("t") };
+    /// assert_eq!(auth.describe(), "the x-auth-token header");
+    /// ```
     pub fn describe(&self) -> String {
         match self {
             Auth::None => "no credentials".to_owned(),

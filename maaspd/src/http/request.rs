@@ -67,6 +67,15 @@ impl Request {
 
     /// The setting the URL comes from, which messages name ("POST URL (power_on_uri)")
     /// and a bad URL's `settingsError` names.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// // A failure names the setting: "POST http://10.0.0.5/on (power_on_uri) failed ..."
+    /// webhook.post("http://10.0.0.5/on").setting("power_on_uri").send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn setting(mut self, setting: impl Into<String>) -> Request {
         self.setting = Some(setting.into());
         self
@@ -74,6 +83,14 @@ impl Request {
 
     /// A header of this request (`If-Match`, ...). A value HTTP cannot carry is an
     /// `actionError` from [`send`](Self::send).
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// webhook.patch("https://bmc/redfish/v1/Systems/1").header("if-match", "W/\"1\"").send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn header(mut self, name: &'static str, value: &str) -> Request {
         match HeaderValue::try_from(value) {
             Ok(value) => self.headers.push((HeaderName::from_static(name), value)),
@@ -87,6 +104,15 @@ impl Request {
     }
 
     /// `value` as the JSON body, with `Content-Type: application/json`.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// let reset = maaspd::serde_json::json!({"ResetType": "On"});
+    /// webhook.post("https://bmc/redfish/v1/Systems/1/Actions/ComputerSystem.Reset").json(&reset).send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn json(self, value: &impl Serialize) -> Request {
         match serde_json::to_vec(value) {
             Ok(bytes) => self.body(bytes, "application/json"),
@@ -101,6 +127,14 @@ impl Request {
     }
 
     /// `bytes` as the body, of `content_type`.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// webhook.post("http://10.0.0.5/login").body("user=maas", "application/x-www-form-urlencoded").send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn body(mut self, bytes: impl Into<Vec<u8>>, content_type: &'static str) -> Request {
         self.body = Some(bytes.into());
         self.headers.push((
@@ -112,12 +146,30 @@ impl Request {
 
     /// Whether redirects are followed (they are unless set; a `POST` that must not be
     /// repeated elsewhere sets `false`, and a redirect is then an `actionError`).
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// // A redirect is then an actionError telling the operator to set the final URI.
+    /// webhook.post("http://10.0.0.5/on").follow_redirects(false).send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn follow_redirects(mut self, follow: bool) -> Request {
         self.follow_redirects = follow;
         self
     }
 
     /// After a 404 for a path without a trailing slash, try once more with one.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// // After a 404 for /on, /on/ is tried once more, as MAAS's drivers do.
+    /// webhook.post("http://10.0.0.5/on").retry_with_trailing_slash().send(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn retry_with_trailing_slash(mut self) -> Request {
         self.slash_retry = true;
         self
@@ -127,6 +179,18 @@ impl Request {
     /// [`Response`]; anything else is the error MAAS expects (see [the
     /// module](super)). The whole exchange ends by the call's deadline, or the client's
     /// timeout if sooner.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// # let webhook = maaspd::http::Client::builder().build()?;
+    /// match webhook.get("http://10.0.0.5/status").send(&ctx) {
+    ///     Ok(answer) => println!("{}", answer.text()?),
+    ///     // connError, authError or actionError, as MAAS expects, without credentials.
+    ///     Err(error) => eprintln!("{}: {}", error.code(), error.message()),
+    /// }
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn send(self, ctx: &Context) -> Result<Response> {
         if let Some(error) = self.invalid {
             return Err(error);

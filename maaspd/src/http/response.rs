@@ -39,16 +39,44 @@ impl std::fmt::Debug for Response {
 
 impl Response {
     /// The status.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// # let bmc = maaspd::http::Client::builder().build()?;
+    /// let answer = bmc.get("http://10.0.0.5/status").send(&ctx)?;
+    /// assert!(answer.status().is_success());
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.inner.status()
     }
 
     /// A header's value, when it is text.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// # let bmc = maaspd::http::Client::builder().build()?;
+    /// let answer = bmc.get("https://bmc/redfish/v1/Systems/1").send(&ctx)?;
+    /// let etag = answer.header("etag").map(str::to_owned);
+    /// # let _ = etag;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.inner.headers().get(name)?.to_str().ok()
     }
 
     /// The body, at most the client's limit (an `actionError` beyond it).
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// # let bmc = maaspd::http::Client::builder().build()?;
+    /// let body = bmc.get("http://10.0.0.5/status").send(&ctx)?.bytes()?;
+    /// # let _ = body;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn bytes(mut self) -> Result<Vec<u8>> {
         let limit = self.client.config.body_limit;
         self.inner
@@ -60,12 +88,32 @@ impl Response {
     }
 
     /// The body as text (invalid UTF-8 replaced).
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// # let bmc = maaspd::http::Client::builder().build()?;
+    /// let text = bmc.get("http://10.0.0.5/status").send(&ctx)?.text()?;
+    /// let on = text.contains("running");
+    /// # let _ = on;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn text(self) -> Result<String> {
         Ok(String::from_utf8_lossy(&self.bytes()?).into_owned())
     }
 
     /// The body as JSON; an empty body reads as `null`. An answer that is not the JSON
     /// expected is an `actionError`.
+    ///
+    /// ```no_run
+    /// # use maaspd::{Action, Context};
+    /// # let ctx = Context::new(Action::PowerQuery);
+    /// # let bmc = maaspd::http::Client::builder().build()?;
+    /// let system: maaspd::serde_json::Value = bmc.get("https://bmc/redfish/v1/Systems/1").send(&ctx)?.json()?;
+    /// let on = system["PowerState"] == "On";
+    /// # let _ = on;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn json<T: DeserializeOwned>(self) -> Result<T> {
         let place = self.place.clone();
         let bytes = self.bytes()?;

@@ -40,6 +40,18 @@ pub struct Outlet {
 impl Outlet {
     /// Outlet `number` of `agent`, whose `state` object reads `on_value` or `off_value`,
     /// and is switched by writing those values to it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
+    /// # use maaspd::{Action, Context, PowerState, Secret};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
+    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
+    /// # let _ = outlet;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn new(agent: Agent, number: u64, state: Object, on_value: i64, off_value: i64) -> Outlet {
         Outlet {
             agent,
@@ -72,6 +84,19 @@ impl Outlet {
     }
 
     /// The outlet's state; a value that is neither on nor off is an `actionError`.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
+    /// # use maaspd::{Action, Context, PowerState, Secret};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
+    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
+    /// let on = outlet.query(&ctx)? == PowerState::On;
+    /// # let _ = on;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn query(&self, ctx: &Context) -> Result<PowerState> {
         match self.agent.get_integer(ctx, &self.state)? {
             value if value == self.on_value => Ok(PowerState::On),
@@ -85,6 +110,18 @@ impl Outlet {
 
     /// Switches the outlet on as MAAS's PDU drivers do: off first when it is on, then
     /// `delay` (MAAS's `power_on_delay`), then on; the pause ends at the deadline.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
+    /// # use maaspd::{Action, Context, PowerState, Secret};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
+    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
+    /// outlet.power_on_after(&ctx, Duration::from_secs(5))?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn power_on_after(&self, ctx: &Context, delay: Duration) -> Result<()> {
         if self.query(ctx)? == PowerState::On {
             self.power_off(ctx)?;
@@ -95,6 +132,18 @@ impl Outlet {
     }
 
     /// Switches the outlet off.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
+    /// # use maaspd::{Action, Context, PowerState, Secret};
+    /// # let ctx = Context::new(Action::PowerOn);
+    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
+    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
+    /// outlet.power_off(&ctx)?;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn power_off(&self, ctx: &Context) -> Result<()> {
         let (object, value) = &self.switch_off;
         self.agent.set_integer(ctx, object, *value)
