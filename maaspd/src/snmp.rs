@@ -56,10 +56,22 @@ pub use outlet::Outlet;
 use wire::{Answer, Request};
 
 /// SNMP's standard port.
+///
+/// ```
+/// use maaspd::{Secret, snmp::{Agent, PORT, Version}};
+/// let agent = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+/// assert_eq!(agent.address(), format!("10.0.0.5:{PORT}"));
+/// # Ok::<(), maaspd::Error>(())
+/// ```
 pub const PORT: u16 = 161;
 
 /// The version of SNMP an agent speaks, with a community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// ```
+/// use maaspd::snmp::Version;
+/// assert_eq!(Version::V2c.to_string(), "SNMP v2c");
+/// ```
 pub enum Version {
     /// SNMPv1 (RFC 1157): `snmpget -v1`.
     V1,
@@ -93,6 +105,13 @@ impl fmt::Display for Version {
 
 /// An object of the agent: its OID, and the setting that chose it, for errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// ```
+/// use maaspd::snmp::Object;
+/// let outlet = Object::new("1.3.6.1.4.1.13742.6.4.1.2.1.2.1")?.index(3).setting("node_outlet");
+/// assert_eq!(outlet.setting_name(), Some("node_outlet"));
+/// # Ok::<(), maaspd::Error>(())
+/// ```
 pub struct Object {
     arcs: Vec<u64>,
     setting: Option<String>,
@@ -181,6 +200,14 @@ impl fmt::Display for Object {
 /// An SNMP agent as one driver call sees it: where it is, its version and community,
 /// how long to wait for it. Cheap to make on every call.
 #[derive(Clone)]
+///
+/// ```
+/// use maaspd::{Secret, snmp::{Agent, Version}};
+/// let pdu = Agent::new("pdu-3.lab:1161", "power_address", Version::V2c, Secret::new("private"))?
+///     .peer("the Raritan PDU");
+/// assert_eq!(pdu.address(), "pdu-3.lab:1161");
+/// # Ok::<(), maaspd::Error>(())
+/// ```
 pub struct Agent {
     host: String,
     port: u16,

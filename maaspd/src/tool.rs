@@ -72,6 +72,15 @@ pub struct Tool {
 /// What a tool printed, cut at 64 KiB per stream and with its secrets blotted out, and
 /// how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// ```
+/// use maaspd::tool::Tool;
+/// use maaspd::{Action, Context};
+///
+/// let output = Tool::new("sh", "dash").args(["-c", "echo on; exit 3"]).run(&Context::new(Action::PowerQuery))?;
+/// assert_eq!((output.status, output.stdout.as_str(), output.success()), (Some(3), "on\n", false));
+/// # Ok::<(), maaspd::Error>(())
+/// ```
 pub struct ToolOutput {
     /// The exit code; `None` when a signal ended it.
     pub status: Option<i32>,

@@ -54,6 +54,14 @@ pub struct Askpass {
 
 impl Askpass {
     /// Sets up the askpass program and starts serving `secret`, once.
+    ///
+    /// ```
+    /// use maaspd::{Secret, tool::askpass::Askpass};
+    ///
+    /// let askpass = Askpass::serve(&Secret::new("s3cret"))?;
+    /// assert!(askpass.program().ends_with("maaspd-askpass"));
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn serve(secret: &Secret) -> Result<Askpass> {
         Askpass::start(secret)
             .map_err(|e| Error::fatal(format!("cannot set up the askpass helper for ssh: {e}")))
@@ -85,6 +93,14 @@ impl Askpass {
     }
 
     /// The askpass program, for `SSH_ASKPASS`.
+    ///
+    /// ```
+    /// # use maaspd::{Secret, tool::askpass::Askpass};
+    /// let askpass = Askpass::serve(&Secret::new("s3cret"))?;
+    /// // A link to this very binary, in a directory only this user can enter.
+    /// assert!(askpass.program().exists());
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
     pub fn program(&self) -> PathBuf {
         self.dir.path().join(PROGRAM)
     }
