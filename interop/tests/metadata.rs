@@ -12,24 +12,6 @@ use maaspd::metadata::{FieldType, Metadata, Scope};
 use maaspd::serde_json::{Value, json};
 use maaspd::{PowerState, Result, Secret};
 
-/// Every driver binary: the examples (the tour included), the fixture, the drivers.
-const EXAMPLES: &[&str] = &[
-    "abstract",
-    "settings_and_errors",
-    "probe_and_boot_order",
-    "async_context",
-    "fixture-chassis",
-    "webhook",
-    "redfish",
-    "ipmi",
-    "virsh",
-    "proxmox",
-    "lxd",
-    "apc",
-    "raritan",
-    "eaton",
-];
-
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`
 /// define it.
 fn maas_metadata_schema() -> Value {
@@ -174,8 +156,8 @@ fn check_against_schema(name: &str, metadata: &Value, schema: &Value) {
 #[test]
 fn every_example_describes_itself_in_maas_form() {
     let validator = jsonschema::draft202012::new(&maas_metadata_schema()).unwrap();
-    for name in EXAMPLES {
-        let binary = support::example(name);
+    for name in support::every_binary() {
+        let binary = support::example(&name);
         let out = support::run(&binary, &["metadata"], b"");
         assert_eq!((out.status, out.stderr.as_str()), (0, ""), "{name}");
         let metadata: Value = serde_json::from_str(&out.stdout).unwrap();
@@ -189,7 +171,7 @@ fn every_example_describes_itself_in_maas_form() {
         );
         let schema: Value =
             serde_json::from_str(&support::run(&binary, &["schema"], b"").stdout).unwrap();
-        check_against_schema(name, &metadata, &schema);
+        check_against_schema(&name, &metadata, &schema);
         let version = support::run(&binary, &["--version"], b"").stdout;
         assert_eq!(
             version.trim(),

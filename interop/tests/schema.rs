@@ -12,24 +12,8 @@ const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 #[test]
 fn example_schemas_are_valid_2020_12_documents() {
-    let names = [
-        "abstract",
-        "settings_and_errors",
-        "probe_and_boot_order",
-        "async_context",
-        "fixture-chassis",
-        "webhook",
-        "redfish",
-        "ipmi",
-        "virsh",
-        "proxmox",
-        "lxd",
-        "apc",
-        "raritan",
-        "eaton",
-    ];
-    for name in names {
-        let out = support::run(&support::example(name), &["schema"], b"");
+    for name in support::every_binary() {
+        let out = support::run(&support::example(&name), &["schema"], b"");
         assert_eq!(out.status, 0, "{name}: {out:?}");
         assert_eq!(out.stderr, "", "{name}");
         let schema: Value = serde_json::from_str(&out.stdout).expect("schema is JSON");

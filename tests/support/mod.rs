@@ -16,11 +16,6 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The drivers of `drivers/`: each a crate whose binary is `maaspd-NAME`.
-const DRIVERS: [&str; 9] = [
-    "apc", "eaton", "ipmi", "lxd", "proxmox", "raritan", "redfish", "virsh", "webhook",
-];
-
 /// The repository's root, where `tests/e2e/fixtures` and `target/` are, from whichever
 /// package's tests include this module.
 pub fn repo_root() -> &'static Path {
@@ -30,13 +25,57 @@ pub fn repo_root() -> &'static Path {
         .expect("the repository holds tests/e2e/fixtures")
 }
 
+/// The names of the files of `dir` (under the repository's root) that end in `suffix`,
+/// without it, sorted.
+fn names_in(dir: &str, suffix: &str) -> Vec<String> {
+    let entries = std::fs::read_dir(repo_root().join(dir))
+        .unwrap_or_else(|error| panic!("cannot list {dir}: {error}"));
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            Some(name.strip_suffix(suffix)?.to_owned())
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "nothing in {dir}");
+    names
+}
+
+/// The drivers of `drivers/`, each a crate whose binary is `maaspd-NAME`, read from the
+/// tree: a new one is built, found and checked without being listed anywhere.
+pub fn drivers() -> Vec<String> {
+    names_in("drivers", "")
+        .into_iter()
+        .filter(|name| {
+            repo_root()
+                .join("drivers")
+                .join(name)
+                .join("Cargo.toml")
+                .is_file()
+        })
+        .collect()
+}
+
+/// Every driver binary, by name: the examples of `examples/`, the fixture chassis (every
+/// kind of setting and action) and the drivers of `drivers/`.
+pub fn every_binary() -> Vec<String> {
+    let mut all = names_in("examples", ".rs");
+    all.push("fixture-chassis".to_owned());
+    all.extend(drivers());
+    all
+}
+
 /// The path of a driver binary: a driver of `drivers/` (`maaspd-NAME`) or an example of
 /// the root package (`examples/`, `tests/fixtures/`), built now if this test run has not
 /// built it yet: `cargo test` builds them all, but `cargo test --test NAME` does not,
 /// and a stale binary would be tested silently.
 pub fn example(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let driver = DRIVERS.contains(&name);
+    let driver = repo_root()
+        .join("drivers")
+        .join(name)
+        .join("Cargo.toml")
+        .is_file();
     let (package, kind, binary) = if driver {
         let binary = format!("maaspd-{name}");
         (binary.clone(), "--bin", binary)
