@@ -52,7 +52,7 @@ use snmp2::SyncSession;
 
 use crate::{Context, Error, Result, Secret};
 
-pub use outlet::Outlet;
+pub use outlet::{Outlet, default_power_on_delay};
 use wire::{Answer, Request};
 
 /// SNMP's standard port.

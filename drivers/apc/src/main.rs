@@ -42,8 +42,6 @@
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is APC's own.
 
-use std::time::Duration;
-
 use maaspd::snmp::{Agent, Object, Outlet, Version};
 use maaspd::types::Seconds;
 use maaspd::{Context, PowerState, Result, Secret};
@@ -95,7 +93,7 @@ struct Settings {
     ///
     /// How long to wait before switching the outlet on, after switching it off when it
     /// was on.
-    #[serde(default = "five_seconds")]
+    #[serde(default = "maaspd::snmp::default_power_on_delay")]
     power_on_delay: Seconds,
     /// PDU type
     ///
@@ -104,15 +102,8 @@ struct Settings {
     pdu_type: PduType,
 }
 
-/// MAAS's default `power_on_delay`.
-fn five_seconds() -> Seconds {
-    Seconds::from_secs(5)
-}
-
-struct Apc {
-    outlet: Outlet,
-    power_on_delay: Duration,
-}
+/// The machine's outlet, switched as MAAS switches it.
+struct Apc(Outlet);
 
 #[maaspd::power_driver(
     name = "apc",
@@ -133,21 +124,21 @@ impl Apc {
         let state = Object::new(&column)?
             .index(settings.node_outlet)
             .setting("node_outlet");
-        Ok(Apc {
-            outlet: Outlet::new(pdu, settings.node_outlet, state, ON, OFF),
-            power_on_delay: settings.power_on_delay.duration(),
-        })
+        let outlet = Outlet::new(pdu, settings.node_outlet, state, ON, OFF);
+        Ok(Apc(
+            outlet.power_on_delay(settings.power_on_delay.duration())
+        ))
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        self.outlet.power_on_after(ctx, self.power_on_delay)
+        self.0.power_on(ctx)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.outlet.power_off(ctx)
+        self.0.power_off(ctx)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.outlet.query(ctx)
+        self.0.query(ctx)
     }
 }

@@ -45,8 +45,6 @@
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is Eaton's own.
 
-use std::time::Duration;
-
 use maaspd::snmp::{Agent, Object, Outlet, Version};
 use maaspd::types::Seconds;
 use maaspd::{Context, PowerState, Result, Secret};
@@ -81,19 +79,12 @@ struct Settings {
     ///
     /// How long to wait before switching the outlet on, after switching it off when it
     /// was on.
-    #[serde(default = "five_seconds")]
+    #[serde(default = "maaspd::snmp::default_power_on_delay")]
     power_on_delay: Seconds,
 }
 
-/// MAAS's default `power_on_delay`.
-fn five_seconds() -> Seconds {
-    Seconds::from_secs(5)
-}
-
-struct Eaton {
-    outlet: Outlet,
-    power_on_delay: Duration,
-}
+/// The machine's outlet, switched as MAAS switches it.
+struct Eaton(Outlet);
 
 #[maaspd::power_driver(
     name = "eaton",
@@ -119,22 +110,20 @@ impl Eaton {
         };
         // The state is read from one object; each command is a 0 written to its own.
         let outlet = Outlet::new(pdu, settings.node_outlet, object(STATUS)?, ON, OFF)
-            .commands((object(ON_COMMAND)?, NOW), (object(OFF_COMMAND)?, NOW));
-        Ok(Eaton {
-            outlet,
-            power_on_delay: settings.power_on_delay.duration(),
-        })
+            .commands((object(ON_COMMAND)?, NOW), (object(OFF_COMMAND)?, NOW))
+            .power_on_delay(settings.power_on_delay.duration());
+        Ok(Eaton(outlet))
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        self.outlet.power_on_after(ctx, self.power_on_delay)
+        self.0.power_on(ctx)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.outlet.power_off(ctx)
+        self.0.power_off(ctx)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.outlet.query(ctx)
+        self.0.query(ctx)
     }
 }

@@ -193,7 +193,7 @@ impl Lxd {
             project,
         };
         // Bad PEM is a settings error whatever the action, before anything is sent.
-        lxd.client()?;
+        lxd.client(Auth::None, "certificate and key")?;
         Ok(lxd)
     }
 
@@ -226,8 +226,9 @@ impl Lxd {
 }
 
 impl Lxd {
-    /// A client that presents the certificate; LXD's own certificate is not checked.
-    fn client(&self) -> Result<Client> {
+    /// A client that presents the certificate, and `auth` (named `what` in messages);
+    /// LXD's own certificate is not checked.
+    fn client(&self, auth: Auth, what: &str) -> Result<Client> {
         Client::builder()
             .base_url(&self.base)
             .peer("LXD")
@@ -238,14 +239,14 @@ impl Lxd {
                 &self.settings.key,
                 "key",
             )
-            .auth(Auth::None, "certificate and key")
+            .auth(auth, what)
             .build()
     }
 
     /// A client LXD trusts: the certificate as it is, or added to LXD's trust store with
     /// the trust password.
     fn session(&self, ctx: &Context) -> Result<Client> {
-        let lxd = self.client()?;
+        let lxd = self.client(Auth::None, "certificate and key")?;
         if self.trusted(ctx, &lxd)? {
             return Ok(lxd);
         }
@@ -259,18 +260,8 @@ impl Lxd {
                 self.base
             );
         }
-        let with_password = Client::builder()
-            .base_url(&self.base)
-            .peer("LXD")
-            .verify_certificates(false, "power_address")
-            .client_certificate(
-                &self.settings.certificate,
-                "certificate",
-                &self.settings.key,
-                "key",
-            )
-            .auth(Auth::in_body(password), "password (LXD's trust password)")
-            .build()?;
+        let with_password =
+            self.client(Auth::in_body(password), "password (LXD's trust password)")?;
         with_password
             .post("1.0/certificates")
             .json(&json!({"type": "client", "password": password.expose()}))

@@ -42,8 +42,6 @@
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is Raritan's own.
 
-use std::time::Duration;
-
 use maaspd::snmp::{Agent, Object, Outlet, Version};
 use maaspd::types::Seconds;
 use maaspd::{Context, PowerState, Result, Secret};
@@ -72,19 +70,12 @@ struct Settings {
     ///
     /// How long to wait before switching the outlet on, after switching it off when it
     /// was on.
-    #[serde(default = "five_seconds")]
+    #[serde(default = "maaspd::snmp::default_power_on_delay")]
     power_on_delay: Seconds,
 }
 
-/// MAAS's default `power_on_delay`.
-fn five_seconds() -> Seconds {
-    Seconds::from_secs(5)
-}
-
-struct Raritan {
-    outlet: Outlet,
-    power_on_delay: Duration,
-}
+/// The machine's outlet, switched as MAAS switches it.
+struct Raritan(Outlet);
 
 #[maaspd::power_driver(
     name = "raritan",
@@ -104,21 +95,21 @@ impl Raritan {
         let state = Object::new(OUTLET_SWITCHING)?
             .index(settings.node_outlet)
             .setting("node_outlet");
-        Ok(Raritan {
-            outlet: Outlet::new(pdu, settings.node_outlet, state, ON, OFF),
-            power_on_delay: settings.power_on_delay.duration(),
-        })
+        let outlet = Outlet::new(pdu, settings.node_outlet, state, ON, OFF);
+        Ok(Raritan(
+            outlet.power_on_delay(settings.power_on_delay.duration()),
+        ))
     }
 
     fn power_on(&self, ctx: &Context) -> Result<()> {
-        self.outlet.power_on_after(ctx, self.power_on_delay)
+        self.0.power_on(ctx)
     }
 
     fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.outlet.power_off(ctx)
+        self.0.power_off(ctx)
     }
 
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.outlet.query(ctx)
+        self.0.query(ctx)
     }
 }

@@ -5,7 +5,19 @@
 use std::time::Duration;
 
 use super::{Agent, Object};
+use crate::types::Seconds;
 use crate::{Context, Error, PowerState, Result};
+
+/// MAAS's default `power_on_delay` for its PDUs, 5 s: a setting's default, as in
+/// `#[serde(default = "maaspd::snmp::default_power_on_delay")]`.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(maaspd::snmp::default_power_on_delay().duration(), Duration::from_secs(5));
+/// ```
+pub fn default_power_on_delay() -> Seconds {
+    Seconds::from_secs(5)
+}
 
 /// A PDU outlet: the agent, the object holding the outlet's state and the values that
 /// mean on and off, and where and what to write to switch it.
@@ -21,8 +33,8 @@ use crate::{Context, Error, PowerState, Result};
 ///     .peer("the Raritan PDU");
 /// let state = Object::new("1.3.6.1.4.1.13742.6.4.1.2.1.2.1")?.index(3).setting("node_outlet");
 /// // The state object is switched by writing to it: 1 is on, 0 off.
-/// let outlet = Outlet::new(pdu, 3, state, 1, 0);
-/// outlet.power_on_after(&ctx, Duration::from_secs(5))?;
+/// let outlet = Outlet::new(pdu, 3, state, 1, 0).power_on_delay(Duration::from_secs(5));
+/// outlet.power_on(&ctx)?;
 /// # Ok(())
 /// # }
 /// ```
@@ -35,6 +47,7 @@ pub struct Outlet {
     off_value: i64,
     switch_on: (Object, i64),
     switch_off: (Object, i64),
+    power_on_delay: Duration,
 }
 
 impl Outlet {
@@ -61,7 +74,27 @@ impl Outlet {
             state,
             on_value,
             off_value,
+            power_on_delay: Duration::ZERO,
         }
+    }
+
+    /// Pauses for `delay` (MAAS's `power_on_delay`) between switching the outlet off
+    /// and on again in [`power_on`](Outlet::power_on); none unless given.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use maaspd::snmp::{Agent, Object, Outlet, Version};
+    /// use maaspd::Secret;
+    ///
+    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
+    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3);
+    /// let outlet = Outlet::new(pdu, 3, state, 1, 2).power_on_delay(Duration::from_secs(5));
+    /// # let _ = outlet;
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
+    pub fn power_on_delay(mut self, delay: Duration) -> Outlet {
+        self.power_on_delay = delay;
+        self
     }
 
     /// Switched by writing `on.1` to `on.0` and `off.1` to `off.0` instead (a PDU whose
@@ -109,7 +142,8 @@ impl Outlet {
     }
 
     /// Switches the outlet on as MAAS's PDU drivers do: off first when it is on, then
-    /// `delay` (MAAS's `power_on_delay`), then on; the pause ends at the deadline.
+    /// the [`power_on_delay`](Outlet::power_on_delay), then on; the pause ends at the
+    /// deadline.
     ///
     /// ```no_run
     /// # use std::time::Duration;
@@ -118,15 +152,15 @@ impl Outlet {
     /// # let ctx = Context::new(Action::PowerOn);
     /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
     /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
-    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
-    /// outlet.power_on_after(&ctx, Duration::from_secs(5))?;
+    /// let outlet = Outlet::new(pdu, 3, state, 1, 2).power_on_delay(Duration::from_secs(5));
+    /// outlet.power_on(&ctx)?;
     /// # Ok::<(), maaspd::Error>(())
     /// ```
-    pub fn power_on_after(&self, ctx: &Context, delay: Duration) -> Result<()> {
+    pub fn power_on(&self, ctx: &Context) -> Result<()> {
         if self.query(ctx)? == PowerState::On {
             self.power_off(ctx)?;
         }
-        ctx.sleep(delay)?;
+        ctx.sleep(self.power_on_delay)?;
         let (object, value) = &self.switch_on;
         self.agent.set_integer(ctx, object, *value)
     }
