@@ -72,7 +72,6 @@ use std::cmp::Reverse;
 use std::io::Write;
 use std::time::Duration;
 
-use maaspd::serde_json::Value;
 use maaspd::tool::askpass::Askpass;
 use maaspd::tool::{Tool, ToolOutput};
 use maaspd::{
@@ -250,10 +249,7 @@ impl Virsh {
                         ("power_address", self.settings.power_address.trim()),
                         ("power_id", name),
                         ("power_pass", self.settings.power_pass.expose()),
-                    ]
-                    .into_iter()
-                    .map(|(key, value)| (key.to_owned(), Value::from(value)))
-                    .collect(),
+                    ],
                 )),
                 Ok((_, None)) => eprintln!("warning: {name} has no network interface: skipped"),
                 Err(why) => eprintln!("warning: {name}: {why}: skipped"),
@@ -312,21 +308,6 @@ fn power_state(state: &str) -> Option<PowerState> {
 /// MAAS's "Unknown state" error, which it does not retry.
 fn unknown_state(id: &str, state: &str) -> Error {
     err!(fatal, "{id}: unknown state {state:?}")
-}
-
-/// A libvirt architecture in MAAS's form: `kernel_to_debian_architecture` in MAAS's
-/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`; any other
-/// (`s390x`, `mips`) is its own Debian name.
-fn maas_arch(arch: &str) -> String {
-    let debian = match arch {
-        "i686" => "i386",
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "ppc64le" | "ppc64" => "ppc64el",
-        "mips64" => "mips64el",
-        other => other,
-    };
-    format!("{debian}/generic")
 }
 
 impl Virsh {
@@ -616,7 +597,7 @@ fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     let arch = arch.filter(|arch| !arch.is_empty());
     let arch = arch.ok_or("its definition names no architecture")?;
     let mac = devices(domain, "interface").into_iter().find_map(mac_of);
-    Ok((maas_arch(arch), mac))
+    Ok((ProbedSystem::arch_from_kernel(arch), mac))
 }
 
 /// The definition with exactly this boot order: `<boot order>` on the matching devices,
