@@ -75,8 +75,8 @@ use std::time::Duration;
 use maaspd::tool::askpass::Askpass;
 use maaspd::tool::{Tool, ToolOutput};
 use maaspd::{
-    BootDevice, Context, Disk, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem, Result,
-    Secret, bail, err,
+    BootDevice, Context, DiskIdentity, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem,
+    Result, Secret, bail, err,
 };
 use roxmltree::Node;
 use tempfile::NamedTempFile;
@@ -551,40 +551,6 @@ fn target_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
     child(device, "target")?.attribute("dev")
 }
 
-/// Whether `id_path` is the link a Linux guest's udev makes in `/dev/disk/by-id/` for a
-/// QEMU disk with `serial`: `virtio-` and the serial cut to the 20 bytes virtio-blk
-/// carries, `scsi-0QEMU_QEMU_HARDDISK_` (SCSI) or `ata-QEMU_HARDDISK_` (SATA, IDE) and
-/// the serial, spaces as underscores.
-fn is_id_path_of(id_path: &str, serial: &str) -> bool {
-    let serial = serial.replace(' ', "_");
-    let virtio: String = serial.chars().take(20).collect();
-    let link = id_path.strip_prefix("/dev/disk/by-id/").unwrap_or_default();
-    link.strip_prefix("virtio-") == Some(virtio.as_str())
-        || link.strip_prefix("scsi-0QEMU_QEMU_HARDDISK_") == Some(serial.as_str())
-        || link.strip_prefix("ata-QEMU_HARDDISK_") == Some(serial.as_str())
-}
-
-/// The identity of a disk MAAS gives that the driver goes by, the surest first: its
-/// serial, else its id_path, else its name (only the guest kernel's, which may differ).
-fn identity(disk: &Disk) -> (&'static str, &str) {
-    match (&disk.serial, &disk.id_path, &disk.name) {
-        (Some(serial), _, _) => ("serial", serial),
-        (_, Some(id_path), _) => ("id_path", id_path),
-        (_, _, Some(name)) => ("name", name),
-        _ => ("identity", "none"),
-    }
-}
-
-/// Whether `device` is the disk with that [`identity`].
-fn is_disk(device: Node, (key, value): (&str, &str)) -> bool {
-    match key {
-        "serial" => serial_of(device) == Some(value),
-        "id_path" => serial_of(device).is_some_and(|serial| is_id_path_of(value, serial)),
-        "name" => target_of(device) == Some(value),
-        _ => false,
-    }
-}
-
 /// A domain's architecture in MAAS's form and its first MAC, from its XML.
 fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     if xml.is_empty() {
@@ -624,17 +590,20 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
                 Some(*found.ok_or_else(|| format!("{what} (it has: {known})"))?)
             }
             BootDevice::Storage(disk) => {
-                let (key, value) = identity(disk);
-                let found = disks.iter().copied().find(|d| is_disk(*d, (key, value)));
-                if found.is_none() && key == "name" {
-                    left_out.push(format!("no disk with name {value}"));
+                // By the surest identity MAAS gives: serial, id_path (a QEMU disk's
+                // by-id link), name.
+                let is_it = |d: &&Node| disk.is_qemu_disk(serial_of(**d), target_of(**d));
+                let found = disks.iter().find(is_it).copied();
+                let identity = disk.identity().ok_or("a disk with no identity")?;
+                if found.is_none() && matches!(identity, DiskIdentity::Name(_)) {
+                    left_out.push(format!("no disk with {identity}"));
                 } else if found.is_none() {
                     let has = |d: &Node| {
                         let serial = serial_of(*d).unwrap_or("no serial");
                         format!("{serial} on {}", target_of(*d).unwrap_or("?"))
                     };
                     let known = listed(disks.iter().map(has));
-                    return Err(format!("no disk with {key} {value} (it has: {known})"));
+                    return Err(format!("no disk with {identity} (it has: {known})"));
                 }
                 found
             }
