@@ -73,7 +73,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use maaspd::tool::askpass::Askpass;
-use maaspd::tool::{Tool, ToolOutput};
+use maaspd::tool::{Tool, ToolOutput, timeout_from_env};
 use maaspd::{
     BootDevice, Context, DiskIdentity, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem,
     Result, Secret, bail, err,
@@ -186,19 +186,7 @@ impl Virsh {
             (true, true) => format!("{address}?no_verify=1&no_tty=1"),
             (true, false) => format!("{address}?no_verify=1"),
         };
-        let timeout = match std::env::var(TIMEOUT_ENV) {
-            Err(_) => DEFAULT_TIMEOUT,
-            // Not a number is NaN, which no duration is.
-            Ok(text) => {
-                match Duration::try_from_secs_f64(text.trim().parse().unwrap_or(f64::NAN)) {
-                    Ok(limit) if !limit.is_zero() => limit,
-                    _ => bail!(
-                        settings,
-                        "{TIMEOUT_ENV}={text:?} is not a positive number of seconds"
-                    ),
-                }
-            }
-        };
+        let timeout = timeout_from_env(TIMEOUT_ENV, DEFAULT_TIMEOUT)?;
         Ok(Virsh {
             settings,
             uri,
