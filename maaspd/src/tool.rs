@@ -324,7 +324,7 @@ impl Tool {
 
     fn scrub(&self, mut text: String) -> String {
         for secret in &self.redacted {
-            text = text.replace(secret.expose(), "[redacted]");
+            text = secret.redact(&text);
         }
         text
     }

@@ -175,10 +175,7 @@ impl Virsh {
             Some((start, _, end)) => (format!("{start}{end}"), format!("{start}:[redacted]{end}")),
             None => (address.to_owned(), address.to_owned()),
         };
-        let shown = match settings.power_pass.expose() {
-            "" => shown,
-            pass => shown.replace(pass, "[redacted]"),
-        };
+        let shown = settings.power_pass.redact(&shown);
         let scheme = address.split_once("://").map(|(scheme, _)| scheme);
         let over_ssh = scheme.is_some_and(|scheme| scheme.ends_with("+ssh"));
         let uri = match (over_ssh, password.is_empty()) {
