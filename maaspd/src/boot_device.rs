@@ -1,6 +1,8 @@
 //! The devices `set_boot_order` receives, read from every form MAAS and maaspd give them
 //! in: one parser for the CLI's `devices` and the service's `order`.
 
+use std::fmt;
+
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
@@ -148,6 +150,97 @@ impl Disk {
             serial: None,
             id_path: None,
             name: Some(name.into()),
+        }
+    }
+
+    /// The identity to find the disk by: the surest MAAS has, its serial, else its
+    /// `id_path`, else its name (the commissioning kernel's, which the BMC may not
+    /// share); `None` for a disk with none of them.
+    ///
+    /// ```
+    /// use maaspd::{Disk, DiskIdentity};
+    ///
+    /// let mut disk = Disk::by_name("sda");
+    /// assert_eq!(disk.identity(), Some(DiskIdentity::Name("sda")));
+    /// disk.serial = Some("S3Z9".into());
+    /// assert_eq!(disk.identity(), Some(DiskIdentity::Serial("S3Z9")));
+    /// assert_eq!(disk.identity().unwrap().to_string(), "serial S3Z9");
+    /// ```
+    pub fn identity(&self) -> Option<DiskIdentity<'_>> {
+        match (&self.serial, &self.id_path, &self.name) {
+            (Some(serial), _, _) => Some(DiskIdentity::Serial(serial)),
+            (None, Some(id_path), _) => Some(DiskIdentity::IdPath(id_path)),
+            (None, None, Some(name)) => Some(DiskIdentity::Name(name)),
+            (None, None, None) => None,
+        }
+    }
+
+    /// Whether a QEMU disk is this one, by its [`identity`](Disk::identity): the QEMU
+    /// disk's `serial` (QEMU's `serial=`, libvirt's `<serial>`) is the disk's serial;
+    /// or the disk's `id_path` is the `/dev/disk/by-id/` link a Linux guest's udev
+    /// makes for a QEMU disk with that serial: `virtio-` and the serial cut to the 20
+    /// bytes virtio-blk carries, `scsi-0QEMU_QEMU_HARDDISK_` (SCSI) or
+    /// `ata-QEMU_HARDDISK_` (SATA, IDE) and the serial, spaces as underscores; or the
+    /// hypervisor's `target` name for it (libvirt's `<target dev>`, `vda`) is the
+    /// disk's name.
+    ///
+    /// ```
+    /// use maaspd::Disk;
+    ///
+    /// let disk = Disk::by_id_path("/dev/disk/by-id/virtio-SER-0");
+    /// assert!(disk.is_qemu_disk(Some("SER-0"), Some("vdb")));
+    /// assert!(!disk.is_qemu_disk(Some("SER-1"), Some("vda")));
+    /// assert!(Disk::by_serial("SER-0").is_qemu_disk(Some("SER-0"), None));
+    /// assert!(Disk::by_name("vda").is_qemu_disk(None, Some("vda")));
+    /// ```
+    pub fn is_qemu_disk(&self, serial: Option<&str>, target: Option<&str>) -> bool {
+        match self.identity() {
+            Some(DiskIdentity::Serial(wanted)) => serial == Some(wanted),
+            Some(DiskIdentity::IdPath(id_path)) => {
+                serial.is_some_and(|serial| is_qemu_link(id_path, serial))
+            }
+            Some(DiskIdentity::Name(name)) => target == Some(name),
+            None => false,
+        }
+    }
+}
+
+/// Whether `id_path` is a Linux guest's `/dev/disk/by-id/` link to a QEMU disk with
+/// `serial` (see [`Disk::is_qemu_disk`]).
+fn is_qemu_link(id_path: &str, serial: &str) -> bool {
+    let serial = serial.replace(' ', "_");
+    let virtio: String = serial.chars().take(20).collect();
+    let link = id_path.strip_prefix("/dev/disk/by-id/").unwrap_or_default();
+    link.strip_prefix("virtio-") == Some(virtio.as_str())
+        || link.strip_prefix("scsi-0QEMU_QEMU_HARDDISK_") == Some(serial.as_str())
+        || link.strip_prefix("ata-QEMU_HARDDISK_") == Some(serial.as_str())
+}
+
+/// One of a [`Disk`]'s identities, as [`Disk::identity`] picks it; it shows as MAAS
+/// names it: `serial S3Z9`, `id_path /dev/disk/by-id/virtio-S3Z9`, `name vda`.
+///
+/// ```
+/// use maaspd::DiskIdentity;
+///
+/// assert_eq!(DiskIdentity::Name("md0").to_string(), "name md0");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiskIdentity<'a> {
+    /// MAAS's `serial`.
+    Serial(&'a str),
+    /// MAAS's `id_path`.
+    IdPath(&'a str),
+    /// MAAS's `name`.
+    Name(&'a str),
+}
+
+impl fmt::Display for DiskIdentity<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiskIdentity::Serial(serial) => write!(f, "serial {serial}"),
+            DiskIdentity::IdPath(id_path) => write!(f, "id_path {id_path}"),
+            DiskIdentity::Name(name) => write!(f, "name {name}"),
         }
     }
 }
@@ -562,6 +655,64 @@ mod tests {
         assert!(!message.contains("hunter2"), "{message}");
         let message = parse_order("order", &json!(["{\"hunter2\" x"])).unwrap_err();
         assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn identity_is_the_surest_maas_has() {
+        let mut disk = Disk::by_name("vda");
+        assert_eq!(disk.identity(), Some(DiskIdentity::Name("vda")));
+        disk.id_path = Some("/dev/disk/by-id/virtio-S1".into());
+        assert_eq!(
+            disk.identity(),
+            Some(DiskIdentity::IdPath("/dev/disk/by-id/virtio-S1"))
+        );
+        disk.serial = Some("S1".into());
+        assert_eq!(disk.identity(), Some(DiskIdentity::Serial("S1")));
+        assert_eq!(DiskIdentity::IdPath("/dev/x").to_string(), "id_path /dev/x");
+        disk.serial = None;
+        disk.id_path = None;
+        disk.name = None;
+        assert_eq!(disk.identity(), None);
+        assert!(!disk.is_qemu_disk(Some("S1"), Some("vda")));
+    }
+
+    #[test]
+    fn a_qemu_disk_is_found_by_the_surest_identity_only() {
+        // A serial decides alone: the name is not looked at.
+        let mut disk = Disk::by_serial("S1");
+        disk.name = Some("vda".into());
+        assert!(disk.is_qemu_disk(Some("S1"), Some("vdb")));
+        assert!(!disk.is_qemu_disk(Some("S2"), Some("vda")));
+        assert!(!disk.is_qemu_disk(None, Some("vda")));
+        // A name only: the target.
+        assert!(Disk::by_name("vda").is_qemu_disk(Some("S1"), Some("vda")));
+        assert!(!Disk::by_name("vda").is_qemu_disk(Some("vda"), Some("sda")));
+    }
+
+    #[test]
+    fn id_paths_are_the_links_udev_makes_for_qemu_disks() {
+        let by_id = |link: &str, serial: Option<&str>| {
+            Disk::by_id_path(format!("/dev/disk/by-id/{link}")).is_qemu_disk(serial, None)
+        };
+        assert!(by_id("virtio-SER-0", Some("SER-0")));
+        assert!(by_id("scsi-0QEMU_QEMU_HARDDISK_SER-0", Some("SER-0")));
+        assert!(by_id("ata-QEMU_HARDDISK_SER-0", Some("SER-0")));
+        // Spaces are underscores; virtio-blk carries 20 bytes of the serial.
+        assert!(by_id("ata-QEMU_HARDDISK_A_B", Some("A B")));
+        let long = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        assert!(by_id("virtio-ABCDEFGHIJKLMNOPQRST", Some(long)));
+        assert!(!by_id(&format!("virtio-{long}"), Some(long)));
+        assert!(by_id(
+            &format!("scsi-0QEMU_QEMU_HARDDISK_{long}"),
+            Some(long)
+        ));
+        // Another serial, no serial, another directory, another maker.
+        assert!(!by_id("virtio-SER-1", Some("SER-0")));
+        assert!(!by_id("virtio-SER-0", None));
+        assert!(
+            !Disk::by_id_path("/dev/disk/by-path/virtio-SER-0").is_qemu_disk(Some("SER-0"), None)
+        );
+        assert!(!by_id("ata-Samsung_SSD_SER-0", Some("SER-0")));
     }
 
     #[test]

@@ -119,7 +119,7 @@ mod fuzz;
 mod test_drivers;
 
 pub use action::{Action, UnknownAction};
-pub use boot_device::{BootDevice, Disk};
+pub use boot_device::{BootDevice, Disk, DiskIdentity};
 pub use call::Call;
 pub use context::Context;
 pub use driver::{Parameters, PowerDriver};

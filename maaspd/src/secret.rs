@@ -52,6 +52,22 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// `text` with the secret, wherever it occurs, shown as `[redacted]`: for a message
+    /// that quotes what may hold it (an address, a tool's output). An empty secret
+    /// leaves `text` as it is.
+    ///
+    /// ```
+    /// let password = maaspd::Secret::new("hunter2");
+    /// assert_eq!(password.redact("ssh://admin:hunter2@bmc"), "ssh://admin:[redacted]@bmc");
+    /// assert_eq!(maaspd::Secret::default().redact("bmc"), "bmc");
+    /// ```
+    pub fn redact(&self, text: &str) -> String {
+        match self.0.as_str() {
+            "" => text.to_owned(),
+            secret => text.replace(secret, "[redacted]"),
+        }
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -137,6 +153,18 @@ mod tests {
             assert!(!error.to_string().contains("987654"), "{error}");
             assert!(error.to_string().contains("expected a string"), "{error}");
         }
+    }
+
+    #[test]
+    fn redact_blots_out_every_occurrence_and_nothing_else() {
+        let secret = Secret::new("pw");
+        assert_eq!(
+            secret.redact("pw, pwpw; p w"),
+            "[redacted], [redacted][redacted]; p w"
+        );
+        assert_eq!(secret.redact("nothing"), "nothing");
+        assert_eq!(Secret::default().redact("as is"), "as is");
+        assert_eq!(Secret::default().redact(""), "");
     }
 
     #[test]

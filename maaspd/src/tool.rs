@@ -202,7 +202,8 @@ impl Tool {
     }
 
     /// Gives the tool at most `limit`, even when the call's deadline is later (or there
-    /// is none, as in the CLI without `--timeout`).
+    /// is none, as in the CLI without `--timeout`); [`timeout_from_env`] reads a limit
+    /// an operator sets.
     ///
     /// ```
     /// let tool = maaspd::tool::Tool::new("virsh", "libvirt-clients").timeout(std::time::Duration::from_secs(30));
@@ -323,9 +324,38 @@ impl Tool {
 
     fn scrub(&self, mut text: String) -> String {
         for secret in &self.redacted {
-            text = text.replace(secret.expose(), "[redacted]");
+            text = secret.redact(&text);
         }
         text
+    }
+}
+
+/// The bound of a tool's calls ([`Tool::timeout`]) an operator may set in the
+/// environment variable `variable`: a positive number of seconds (`30`, `0.5`), or
+/// `default` when it is unset. Any other value is a `settingsError` naming the variable.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let bound = maaspd::tool::timeout_from_env("MAASPD_EXAMPLE_TIMEOUT", Duration::from_secs(30))?;
+/// assert_eq!(bound, Duration::from_secs(30));
+/// # Ok::<(), maaspd::Error>(())
+/// ```
+pub fn timeout_from_env(variable: &str, default: Duration) -> Result<Duration> {
+    timeout_from(variable, std::env::var(variable).ok(), default)
+}
+
+/// [`timeout_from_env`] of the variable's value, `None` when unset.
+fn timeout_from(variable: &str, value: Option<String>, default: Duration) -> Result<Duration> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    // Not a number is NaN, which no duration is.
+    match Duration::try_from_secs_f64(text.trim().parse().unwrap_or(f64::NAN)) {
+        Ok(limit) if !limit.is_zero() => Ok(limit),
+        _ => Err(Error::settings(format!(
+            "{variable}={text:?} is not a positive number of seconds"
+        ))),
     }
 }
 
@@ -376,7 +406,7 @@ fn kill_group(leader: u32) {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use super::Tool;
+    use super::{Tool, timeout_from, timeout_from_env};
     use crate::{Action, Context, ErrorCode, Secret};
 
     fn ctx() -> Context {
@@ -457,6 +487,26 @@ mod tests {
         assert_eq!(output.status, Some(3));
         assert!(!output.success());
         assert_eq!(output.stdout.len(), 64 * 1024);
+    }
+
+    #[test]
+    fn a_bound_from_the_environment_is_a_positive_number_of_seconds() {
+        let default = Duration::from_secs(30);
+        let read =
+            |value: Option<&str>| timeout_from("TOOL_TIMEOUT", value.map(Into::into), default);
+        assert_eq!(read(None).unwrap(), default);
+        assert_eq!(read(Some("5")).unwrap(), Duration::from_secs(5));
+        assert_eq!(read(Some(" 0.5 ")).unwrap(), Duration::from_millis(500));
+        for bad in ["0", "-1", "soon", "", "inf", "NaN", "1e400"] {
+            let error = read(Some(bad)).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::Settings, "{bad:?}");
+            assert_eq!(
+                error.message(),
+                format!("TOOL_TIMEOUT={bad:?} is not a positive number of seconds")
+            );
+        }
+        let unset = "MAASPD_TOOL_TEST_TIMEOUT_NEVER_SET";
+        assert_eq!(timeout_from_env(unset, default).unwrap(), default);
     }
 
     #[test]

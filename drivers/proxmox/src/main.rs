@@ -74,7 +74,7 @@
 use std::time::{Duration, Instant};
 
 use maaspd::http::{Auth, Client, ClientBuilder};
-use maaspd::serde_json::{Map, Value, json};
+use maaspd::serde_json::{Value, json};
 use maaspd::types::{HttpAddress, YesNo};
 use maaspd::{Context, Error, ErrorContext, PowerState, ProbedSystem, Result, Secret};
 
@@ -261,14 +261,16 @@ impl Proxmox {
                 );
                 continue;
             };
+            // PVE's `arch` is `x86_64` or `aarch64`; unset, it is the host's, taken as
+            // `x86_64` (MAAS enlists every VM as amd64), as is any other.
             let arch = match config.get("arch").and_then(Value::as_str) {
-                Some("aarch64") => "arm64/generic",
-                _ => "amd64/generic",
+                Some("aarch64") => "aarch64",
+                _ => "x86_64",
             };
             systems.push(ProbedSystem::new(
                 vm.name.replace(' ', "-"),
                 mac,
-                arch,
+                ProbedSystem::arch_from_kernel(arch),
                 "proxmox",
                 self.probed_parameters(&vm.vmid),
             ));
@@ -435,25 +437,22 @@ impl Proxmox {
     }
 
     /// The chassis's settings with the VM's id, as `probe_proxmox_and_enlist` gives them.
-    fn probed_parameters(&self, vmid: &str) -> Map<String, Value> {
+    fn probed_parameters<'a>(&'a self, vmid: &'a str) -> [(&'static str, &'a str); 7] {
         let settings = &self.settings;
-        let mut parameters = Map::new();
-        let mut set = |name: &str, value: &str| {
-            parameters.insert(name.to_owned(), Value::String(value.to_owned()));
-        };
-        set("power_address", &settings.power_address);
-        set("power_user", &settings.power_user);
-        set("power_pass", settings.power_pass.expose());
-        set("power_token_name", &settings.power_token_name);
-        set("power_token_secret", settings.power_token_secret.expose());
         let verify = if settings.power_verify_ssl.is_yes() {
             "y"
         } else {
             "n"
         };
-        set("power_verify_ssl", verify);
-        set("power_vm_name", vmid);
-        parameters
+        [
+            ("power_address", &settings.power_address),
+            ("power_user", &settings.power_user),
+            ("power_pass", settings.power_pass.expose()),
+            ("power_token_name", &settings.power_token_name),
+            ("power_token_secret", settings.power_token_secret.expose()),
+            ("power_verify_ssl", verify),
+            ("power_vm_name", vmid),
+        ]
     }
 }
 

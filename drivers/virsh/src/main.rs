@@ -72,12 +72,11 @@ use std::cmp::Reverse;
 use std::io::Write;
 use std::time::Duration;
 
-use maaspd::serde_json::Value;
 use maaspd::tool::askpass::Askpass;
-use maaspd::tool::{Tool, ToolOutput};
+use maaspd::tool::{Tool, ToolOutput, timeout_from_env};
 use maaspd::{
-    BootDevice, Context, Disk, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem, Result,
-    Secret, bail, err,
+    BootDevice, Context, DiskIdentity, Error, ErrorCode, ErrorContext, PowerState, ProbedSystem,
+    Result, Secret, bail, err,
 };
 use roxmltree::Node;
 use tempfile::NamedTempFile;
@@ -176,10 +175,7 @@ impl Virsh {
             Some((start, _, end)) => (format!("{start}{end}"), format!("{start}:[redacted]{end}")),
             None => (address.to_owned(), address.to_owned()),
         };
-        let shown = match settings.power_pass.expose() {
-            "" => shown,
-            pass => shown.replace(pass, "[redacted]"),
-        };
+        let shown = settings.power_pass.redact(&shown);
         let scheme = address.split_once("://").map(|(scheme, _)| scheme);
         let over_ssh = scheme.is_some_and(|scheme| scheme.ends_with("+ssh"));
         let uri = match (over_ssh, password.is_empty()) {
@@ -187,19 +183,7 @@ impl Virsh {
             (true, true) => format!("{address}?no_verify=1&no_tty=1"),
             (true, false) => format!("{address}?no_verify=1"),
         };
-        let timeout = match std::env::var(TIMEOUT_ENV) {
-            Err(_) => DEFAULT_TIMEOUT,
-            // Not a number is NaN, which no duration is.
-            Ok(text) => {
-                match Duration::try_from_secs_f64(text.trim().parse().unwrap_or(f64::NAN)) {
-                    Ok(limit) if !limit.is_zero() => limit,
-                    _ => bail!(
-                        settings,
-                        "{TIMEOUT_ENV}={text:?} is not a positive number of seconds"
-                    ),
-                }
-            }
-        };
+        let timeout = timeout_from_env(TIMEOUT_ENV, DEFAULT_TIMEOUT)?;
         Ok(Virsh {
             settings,
             uri,
@@ -250,10 +234,7 @@ impl Virsh {
                         ("power_address", self.settings.power_address.trim()),
                         ("power_id", name),
                         ("power_pass", self.settings.power_pass.expose()),
-                    ]
-                    .into_iter()
-                    .map(|(key, value)| (key.to_owned(), Value::from(value)))
-                    .collect(),
+                    ],
                 )),
                 Ok((_, None)) => eprintln!("warning: {name} has no network interface: skipped"),
                 Err(why) => eprintln!("warning: {name}: {why}: skipped"),
@@ -312,21 +293,6 @@ fn power_state(state: &str) -> Option<PowerState> {
 /// MAAS's "Unknown state" error, which it does not retry.
 fn unknown_state(id: &str, state: &str) -> Error {
     err!(fatal, "{id}: unknown state {state:?}")
-}
-
-/// A libvirt architecture in MAAS's form: `kernel_to_debian_architecture` in MAAS's
-/// `provisioningserver/utils/arch.py`, plus the virsh enlister's `ppc64`; any other
-/// (`s390x`, `mips`) is its own Debian name.
-fn maas_arch(arch: &str) -> String {
-    let debian = match arch {
-        "i686" => "i386",
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "ppc64le" | "ppc64" => "ppc64el",
-        "mips64" => "mips64el",
-        other => other,
-    };
-    format!("{debian}/generic")
 }
 
 impl Virsh {
@@ -570,40 +536,6 @@ fn target_of<'a>(device: Node<'a, '_>) -> Option<&'a str> {
     child(device, "target")?.attribute("dev")
 }
 
-/// Whether `id_path` is the link a Linux guest's udev makes in `/dev/disk/by-id/` for a
-/// QEMU disk with `serial`: `virtio-` and the serial cut to the 20 bytes virtio-blk
-/// carries, `scsi-0QEMU_QEMU_HARDDISK_` (SCSI) or `ata-QEMU_HARDDISK_` (SATA, IDE) and
-/// the serial, spaces as underscores.
-fn is_id_path_of(id_path: &str, serial: &str) -> bool {
-    let serial = serial.replace(' ', "_");
-    let virtio: String = serial.chars().take(20).collect();
-    let link = id_path.strip_prefix("/dev/disk/by-id/").unwrap_or_default();
-    link.strip_prefix("virtio-") == Some(virtio.as_str())
-        || link.strip_prefix("scsi-0QEMU_QEMU_HARDDISK_") == Some(serial.as_str())
-        || link.strip_prefix("ata-QEMU_HARDDISK_") == Some(serial.as_str())
-}
-
-/// The identity of a disk MAAS gives that the driver goes by, the surest first: its
-/// serial, else its id_path, else its name (only the guest kernel's, which may differ).
-fn identity(disk: &Disk) -> (&'static str, &str) {
-    match (&disk.serial, &disk.id_path, &disk.name) {
-        (Some(serial), _, _) => ("serial", serial),
-        (_, Some(id_path), _) => ("id_path", id_path),
-        (_, _, Some(name)) => ("name", name),
-        _ => ("identity", "none"),
-    }
-}
-
-/// Whether `device` is the disk with that [`identity`].
-fn is_disk(device: Node, (key, value): (&str, &str)) -> bool {
-    match key {
-        "serial" => serial_of(device) == Some(value),
-        "id_path" => serial_of(device).is_some_and(|serial| is_id_path_of(value, serial)),
-        "name" => target_of(device) == Some(value),
-        _ => false,
-    }
-}
-
 /// A domain's architecture in MAAS's form and its first MAC, from its XML.
 fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     if xml.is_empty() {
@@ -616,7 +548,7 @@ fn describe(xml: &str) -> Parsed<(String, Option<String>)> {
     let arch = arch.filter(|arch| !arch.is_empty());
     let arch = arch.ok_or("its definition names no architecture")?;
     let mac = devices(domain, "interface").into_iter().find_map(mac_of);
-    Ok((maas_arch(arch), mac))
+    Ok((ProbedSystem::arch_from_kernel(arch), mac))
 }
 
 /// The definition with exactly this boot order: `<boot order>` on the matching devices,
@@ -643,17 +575,20 @@ fn with_boot_order(xml: &str, devices: &[BootDevice]) -> Parsed<BootPlan> {
                 Some(*found.ok_or_else(|| format!("{what} (it has: {known})"))?)
             }
             BootDevice::Storage(disk) => {
-                let (key, value) = identity(disk);
-                let found = disks.iter().copied().find(|d| is_disk(*d, (key, value)));
-                if found.is_none() && key == "name" {
-                    left_out.push(format!("no disk with name {value}"));
+                // By the surest identity MAAS gives: serial, id_path (a QEMU disk's
+                // by-id link), name.
+                let is_it = |d: &&Node| disk.is_qemu_disk(serial_of(**d), target_of(**d));
+                let found = disks.iter().find(is_it).copied();
+                let identity = disk.identity().ok_or("a disk with no identity")?;
+                if found.is_none() && matches!(identity, DiskIdentity::Name(_)) {
+                    left_out.push(format!("no disk with {identity}"));
                 } else if found.is_none() {
                     let has = |d: &Node| {
                         let serial = serial_of(*d).unwrap_or("no serial");
                         format!("{serial} on {}", target_of(*d).unwrap_or("?"))
                     };
                     let known = listed(disks.iter().map(has));
-                    return Err(format!("no disk with {key} {value} (it has: {known})"));
+                    return Err(format!("no disk with {identity} (it has: {known})"));
                 }
                 found
             }
