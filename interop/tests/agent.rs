@@ -3,7 +3,8 @@
 //! MAAS's Go agent finds and drives it (`support/agent.rs`): discovery by metadata name,
 //! the agent's exact requests and connections, power parameters and boot-order rows in
 //! MAAS's shapes (`support/maas_data.rs`), answers read as the agent reads them and,
-//! where the peer allows, the peer's state checked. Needs `scripts/setup-e2e`.
+//! where the peer allows, the peer's state checked. A test whose peer is missing asks
+//! `scripts/setup-e2e` for it (`support/peers.rs`).
 
 #[path = "../../tests/support/agent.rs"]
 mod agent;
@@ -21,6 +22,8 @@ mod libvirt;
 mod lxd;
 #[path = "../../tests/support/maas_data.rs"]
 mod maas_data;
+#[path = "../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../tests/support/process.rs"]
 mod process;
 #[path = "../../tests/support/region.rs"]
@@ -49,6 +52,7 @@ use http_server::{HttpServer, Reply, Request};
 use ipmi_sim::IpmiSim;
 use libvirt::Host;
 use maas_data::{Disk, Nic, PowerParameters, boot_order_rows};
+use peers::Peer;
 use process::{Process, Unready};
 use serde_json::{Value, json};
 use sushy::{SYSTEMS, Sushy};
@@ -466,6 +470,9 @@ fn poll_until(
 
 #[test]
 fn redfish_switches_a_sushy_system_for_the_agent() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = Sushy::start(&sushy::Options {
         extra_config: BRISK_POWER_CHANGES.into(),
         ..sushy::Options::default()
@@ -515,6 +522,9 @@ fn redfish_switches_a_sushy_system_for_the_agent() {
 /// its task waited for and the state confirmed.
 #[test]
 fn proxmox_switches_a_fakepve_vm_for_the_agent() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = fakepve::FakePve::start();
     let mut rack = Rack::new();
     rack.serve("proxmox", &[]);
@@ -564,6 +574,9 @@ fn proxmox_switches_a_fakepve_vm_for_the_agent() {
 /// waited for and the state confirmed.
 #[test]
 fn lxd_switches_a_container_for_the_agent() {
+    if !peers::available(lxd::PEERS) {
+        return;
+    }
     let mut lxd = lxd::Lxd::start();
     let identity = lxd.identity();
     let instance = lxd.container("default", "agent", false);
@@ -615,6 +628,9 @@ fn pdus_switch_their_outlets_for_the_agent() {
     const APC: &str = "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4.3";
     const RARITAN: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1.3";
     const EATON: &str = "1.3.6.1.4.1.534.6.6.7.6.6.1";
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let records = [
         Record::outlet(APC, "apc"),
         Record::outlet(RARITAN, "raritan"),
@@ -685,6 +701,9 @@ fn ipmi_parameters(sim: &IpmiSim) -> PowerParameters {
 
 #[test]
 fn ipmi_switches_the_simulated_machine_for_the_agent() {
+    if !peers::available(ipmi_sim::PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     let mut rack = Rack::new();
     rack.serve("ipmi", &[("PATH", ipmi_sim::tool_path())]);
@@ -718,6 +737,9 @@ fn ipmi_switches_the_simulated_machine_for_the_agent() {
 /// A number among the settings comes as MAAS keeps it, a string.
 #[test]
 fn ipmi_takes_a_number_as_maas_keeps_it() {
+    if !peers::available(ipmi_sim::PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     let mut rack = Rack::new();
     rack.serve("ipmi", &[("PATH", ipmi_sim::tool_path())]);
@@ -747,6 +769,9 @@ fn virsh_parameters(host: &Host, domain: &str) -> Value {
 /// peer's state these tests check.
 #[test]
 fn virsh_switches_test_domains_for_the_agent() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("agent");
     let mut rack = Rack::new();
     rack.serve("virsh", &[]);
@@ -794,6 +819,9 @@ fn last_boot_order(rack: &Rack, domain: &str) -> String {
 
 #[test]
 fn virsh_sets_the_boot_order_from_maas_rows() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("agent-rows");
     let mut rack = Rack::new();
     rack.serve("virsh", &[]);
@@ -840,6 +868,9 @@ fn virsh_sets_the_boot_order_from_maas_rows() {
 /// The order of the spec's example: classes of device, not devices.
 #[test]
 fn virsh_sets_the_boot_order_by_class() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("agent-classes");
     let mut rack = Rack::new();
     rack.serve("virsh", &[]);

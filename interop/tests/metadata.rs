@@ -1,6 +1,8 @@
 //! `metadata`: every example driver describes itself in MAAS's form, derived from its
 //! attribute and its parameters schema, and the derivation follows MAAS's rules.
 
+#[path = "../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../tests/support/region.rs"]
 mod region;
 #[path = "../../tests/support/mod.rs"]
@@ -11,6 +13,7 @@ use std::process::Command;
 use maaspd::metadata::{FieldType, Metadata, Scope};
 use maaspd::serde_json::{Value, json};
 use maaspd::{PowerState, Result, Secret};
+use peers::Peer;
 
 /// MAAS's form of a driver description, as the service spec and `make_setting_field`
 /// define it.
@@ -320,6 +323,9 @@ fn settings_follow_maas_rules() {
 /// MAAS applies the pattern with Python's `re.match` and takes the `address` group.
 #[test]
 fn url_ip_extractor_finds_the_address_as_maas_would() {
+    if !peers::available(&[Peer::Python3]) {
+        return;
+    }
     let cases = [
         ("10.0.0.5", "10.0.0.5"),
         ("10.0.0.5:623", "10.0.0.5"),
@@ -338,7 +344,7 @@ fn url_ip_extractor_finds_the_address_as_maas_would() {
                   print(json.dumps([re.match(pattern, v).group('address') for v in values]))";
     let values: Vec<&str> = cases.iter().map(|(value, _)| *value).collect();
     let input = json!([maaspd::ip_extractor::URL, values]).to_string();
-    let mut child = Command::new("python3")
+    let mut child = Command::new(Peer::Python3.path())
         .args(["-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

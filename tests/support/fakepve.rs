@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::peers::Peer;
+
 /// The user that logs in with a password, and owns the API token.
 pub const USER: &str = "root@pam";
 /// Its password, distinctive enough for a scan of command lines.
@@ -93,7 +95,7 @@ pub struct FakePve {
 impl FakePve {
     /// Starts fakepve with the fixture's VMs and waits until it listens.
     pub fn start() -> FakePve {
-        let python = python_path();
+        let python = Peer::FakePve.path();
         let dir = crate::scratch::fresh_dir("fakepve");
         let guests: Vec<Value> = VMS
             .iter()
@@ -259,17 +261,6 @@ impl Drop for FakePve {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// The venv's Python, which has fakepve; its absence fails the test with what to do.
-fn python_path() -> PathBuf {
-    let path = crate::support::repo_root().join("target/pve-venv/bin/python");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup-e2e to install fakepve",
-        path.display()
-    );
-    path
 }
 
 /// An HTTP client for the harness itself: certificates not verified, no proxy.

@@ -12,6 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::peers::Peer;
+
+/// FreeIPMI's tools, which the ipmi driver runs.
+pub const FREEIPMI: &[Peer] = &[Peer::Ipmipower, Peer::IpmiChassisConfig];
+
+/// The simulated BMC and the tools the driver reaches it with.
+pub const PEERS: &[Peer] = &[Peer::IpmiSim, Peer::Ipmipower, Peer::IpmiChassisConfig];
+
 /// The credentials of the fixture's admin user.
 pub const USER: &str = "admin";
 pub const PASSWORD: &str = "Ipmi-sim-pw-3k9";
@@ -30,7 +38,7 @@ pub struct IpmiSim {
 impl IpmiSim {
     /// Starts a simulated BMC, its machine powered off, and waits until it answers.
     pub fn start() -> IpmiSim {
-        let ipmi_sim = require_tool("ipmi_sim");
+        let ipmi_sim = Peer::IpmiSim.path();
         let dir = crate::scratch::fresh_dir("ipmi-sim");
         let fixtures = crate::support::repo_root().join("tests/e2e/fixtures/ipmi");
         let fixture = |name: &str| {
@@ -200,17 +208,4 @@ pub fn tool_path() -> OsString {
     let mut path = std::env::var_os("PATH").unwrap_or_default();
     path.push(":/usr/sbin:/sbin");
     path
-}
-
-/// The path of an installed tool, or a failure saying how to install it.
-pub fn require_tool(name: &str) -> PathBuf {
-    std::env::split_paths(&tool_path())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not installed: run scripts/setup-e2e (it installs openipmi and \
-                 freeipmi-tools, see tests/e2e/FINDINGS.md)"
-            )
-        })
 }

@@ -13,6 +13,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::peers::Peer;
 use crate::support::{Run, example};
 
 /// The fixture: vm-amd64 (x86_64, running), vm-arm64 (aarch64, shut off), vm-ppc64el
@@ -54,7 +55,6 @@ impl Host {
 
     /// The fixture plus `extra` (`<domain>` elements, inserted before `</node>`).
     pub fn with_domains(name: &str, extra: &str) -> Host {
-        virsh_path(); // fail early, with the fix, when virsh is missing
         let fixture = std::fs::read_to_string(fixture()).expect("read the libvirt fixture");
         let xml = fixture.replacen("</node>", &format!("{extra}</node>"), 1);
         let dir = TempDir::new(name);
@@ -68,7 +68,7 @@ impl Host {
     /// Runs `virsh -c URI COMMANDS` (one connection) directly, for what a test checks
     /// independently of the driver.
     pub fn virsh(&self, commands: &str) -> String {
-        let out = Command::new(virsh_path())
+        let out = Command::new(Peer::Virsh.path())
             .args(["-c", &self.uri, commands])
             .env("LC_ALL", "C")
             .output()
@@ -78,21 +78,9 @@ impl Host {
     }
 }
 
-/// Where virsh is; a test failure, saying what to run, when it is not installed.
-pub fn virsh_path() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|dir| dir.join("virsh"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!("virsh (Debian libvirt-clients) is not installed: run scripts/setup-e2e")
-        })
-}
-
 /// A PATH with the real virsh and the basic tools, preceded by `first` (a fake ssh).
 pub fn path_with(first: &Path) -> String {
-    let virsh_dir = virsh_path().parent().unwrap().to_path_buf();
+    let virsh_dir = Peer::Virsh.path().parent().unwrap().to_path_buf();
     format!("{}:{}:/usr/bin:/bin", first.display(), virsh_dir.display())
 }
 

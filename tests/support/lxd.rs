@@ -2,8 +2,8 @@
 //! `scripts/setup-e2e`), started without systemd as `lxd --group root` with a state
 //! directory of its own (`LXD_DIR`), a `dir` storage pool, HTTPS on a loopback port and a
 //! trust password, and a busybox container image built here from Debian's
-//! `busybox-static` (no image is downloaded). A missing `lxd`, `lxc` or busybox fails
-//! the test, naming the setup script.
+//! `busybox-static` (no image is downloaded). A test asks for [`PEERS`] first
+//! (`tests/support/peers.rs`).
 //!
 //! Containers, not virtual machines: LXD cannot run them on these machines (its QEMU
 //! driver says "vhost_vsock kernel module not loaded"). Instance names carry
@@ -20,7 +20,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::peers::Peer;
 use crate::process::Process;
+
+/// What [`Lxd::start`] runs: the daemon, its client, openssl for the client
+/// certificates, and the busybox the container image is built from.
+pub const PEERS: &[Peer] = &[Peer::Lxd, Peer::Lxc, Peer::Openssl, Peer::Busybox];
 
 /// LXD's trust password in these tests.
 pub const TRUST_PASSWORD: &str = "Trust-Pa55-lxd-41c7";
@@ -45,37 +50,14 @@ pub struct Lxd {
     certs: usize,
 }
 
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    assert!(
-        found,
-        "{tool} is not installed: run scripts/setup-e2e (it installs Debian's lxd and \
-         busybox-static)"
-    );
-}
-
 impl Lxd {
     /// Starts LXD, sets it up and imports the busybox image.
     pub fn start() -> Lxd {
-        for tool in ["lxd", "lxc", "openssl"] {
-            need(tool);
-        }
-        let busybox = std::fs::read("/bin/busybox").unwrap_or_else(|error| {
-            panic!("/bin/busybox: {error}: run scripts/setup-e2e (Debian's busybox-static)")
-        });
-        assert!(
-            is_static(&busybox),
-            "/bin/busybox is linked dynamically (Debian's busybox, not busybox-static): it \
-             cannot run alone in a container; run scripts/setup-e2e"
-        );
         let dir = crate::scratch::fresh_dir("lxd");
         let state = dir.join("state");
         std::fs::create_dir_all(&state).unwrap();
         let mut process = Process::spawn(
-            Command::new("lxd")
+            Command::new(Peer::Lxd.path())
                 .args(["--group", "root", "--logfile"])
                 .arg(dir.join("lxd.log"))
                 .env("LXD_DIR", &state),
@@ -141,7 +123,7 @@ impl Lxd {
         ] {
             std::fs::create_dir_all(rootfs.join(sub)).unwrap();
         }
-        std::fs::copy("/bin/busybox", rootfs.join("bin/busybox")).unwrap();
+        std::fs::copy(Peer::Busybox.path(), rootfs.join("bin/busybox")).unwrap();
         std::os::unix::fs::symlink("busybox", rootfs.join("bin/sh")).unwrap();
         std::os::unix::fs::symlink("../bin/busybox", rootfs.join("sbin/init")).unwrap();
         let arch = String::from_utf8(run(Command::new("uname").arg("-m")).stdout).unwrap();
@@ -166,7 +148,7 @@ impl Lxd {
 
     /// `lxc ARGS` against this daemon; panics on failure.
     pub fn lxc(&self, args: &[&str]) -> String {
-        let out = run(Command::new("lxc")
+        let out = run(Command::new(Peer::Lxc.path())
             .args(args)
             .env("LXD_DIR", self.dir.join("state"))
             .env("HOME", &self.dir));
@@ -178,7 +160,7 @@ impl Lxd {
     pub fn lxc_when_idle(&self, args: &[&str]) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let out = Command::new("lxc")
+            let out = Command::new(Peer::Lxc.path())
                 .args(args)
                 .env("LXD_DIR", self.dir.join("state"))
                 .env("HOME", &self.dir)
@@ -249,7 +231,7 @@ impl Lxd {
         self.certs += 1;
         let base = self.dir.join(format!("client{}", self.certs));
         let (cert_path, key_path) = (base.with_extension("crt"), base.with_extension("key"));
-        run(Command::new("openssl")
+        run(Command::new(Peer::Openssl.path())
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
             .arg("ec_paramgen_curve:secp384r1")
             .args(["-nodes", "-days", "30", "-subj"])
@@ -289,26 +271,6 @@ impl Lxd {
     }
 }
 
-/// Whether a 64-bit little-endian ELF file has no program interpreter (`PT_INTERP`),
-/// that is, runs without a dynamic loader.
-fn is_static(elf: &[u8]) -> bool {
-    let read = |at: usize, len: usize| -> Option<u64> {
-        let bytes = elf.get(at..at + len)?;
-        Some(bytes.iter().rev().fold(0, |n, &b| (n << 8) | u64::from(b)))
-    };
-    if elf.get(..5) != Some(b"\x7fELF\x02".as_slice()) {
-        return false;
-    }
-    let (Some(offset), Some(size), Some(count)) = (read(0x20, 8), read(0x36, 2), read(0x38, 2))
-    else {
-        return false;
-    };
-    (0..count).all(|i| {
-        let at = (offset + i * size) as usize;
-        read(at, 4).is_some_and(|kind| kind != 3)
-    })
-}
-
 /// Runs `command`; panics with its output when it fails.
 fn run(command: &mut Command) -> Output {
     let out = command.output().expect("the command starts");
@@ -324,7 +286,7 @@ fn run(command: &mut Command) -> Output {
 impl Drop for Lxd {
     fn drop(&mut self) {
         // `lxd shutdown` stops every instance, then the daemon.
-        let _ = Command::new("lxd")
+        let _ = Command::new(Peer::Lxd.path())
             .args(["shutdown", "--timeout", "60"])
             .env("LXD_DIR", self.dir.join("state"))
             .output();

@@ -18,6 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use crate::peers::Peer;
+
 const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 const MODULE: &str = include_str!("snmpsim_outlet.py");
 
@@ -136,7 +138,7 @@ impl Snmpsim {
     /// Starts an agent answering `community` with `records`, each outlet's state as
     /// `states` gives it (key, value), and waits until it listens.
     pub fn start(community: &str, records: &[Record], states: &[(&str, i64)]) -> Snmpsim {
-        let responder = responder_path();
+        let responder = Peer::Snmpsim.path();
         // A port picked free may be taken before snmpsim binds it: try again.
         for _ in 0..3 {
             let dir = crate::scratch::fresh_dir("snmpsim");
@@ -327,16 +329,4 @@ fn open_to_all(dir: &Path) {
 fn free_port() -> u16 {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("a free port");
     socket.local_addr().expect("its address").port()
-}
-
-/// snmpsim in its venv; its absence fails the test with what to do.
-fn responder_path() -> PathBuf {
-    let path =
-        crate::support::repo_root().join("target/snmpsim-venv/bin/snmpsim-command-responder");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup-e2e to install snmpsim",
-        path.display()
-    );
-    path
 }

@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use crate::peers::Peer;
+
 /// The fixture's systems: (uuid, name, power state at start, first MAC).
 pub const SYSTEMS: [(&str, &str, &str, &str); 3] = [
     (
@@ -63,7 +65,7 @@ pub struct Sushy {
 impl Sushy {
     /// Starts an emulator and waits until it answers `GET /redfish/v1`.
     pub fn start(options: &Options) -> Sushy {
-        let emulator = emulator_path();
+        let emulator = Peer::Sushy.path();
         // A port picked free may be taken before the emulator binds it: try again.
         for _ in 0..3 {
             let dir = crate::scratch::fresh_dir("sushy");
@@ -189,17 +191,6 @@ impl Drop for Sushy {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// The emulator in the e2e venv; its absence fails the test with what to do.
-fn emulator_path() -> PathBuf {
-    let path = crate::support::repo_root().join("target/e2e-venv/bin/sushy-emulator");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup-e2e to install sushy-tools",
-        path.display()
-    );
-    path
 }
 
 fn write_config(dir: &Path, port: u16, options: &Options) {

@@ -1,6 +1,8 @@
 //! The APC driver as a service (`maaspd-apc serve`), as MAAS's agent calls it, against
 //! snmpsim as an APC PDU (`tests/support/snmpsim.rs`).
 
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/process.rs"]
 mod process;
 #[path = "../../../tests/support/scratch.rs"]
@@ -14,6 +16,7 @@ mod support;
 #[path = "../../../tests/support/unix_http.rs"]
 mod unix_http;
 
+use peers::Peer;
 use serde_json::json;
 use server::{Server, assert_reply, request};
 use snmpsim::{Record, Snmpsim};
@@ -23,6 +26,9 @@ const RPDU: &str = "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4";
 
 #[test]
 fn apc_serves_every_action_against_the_pdu() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let records = [
         Record::outlet(&format!("{RPDU}.1"), "outlet-1"),
         Record::outlet(&format!("{RPDU}.2"), "outlet-2").refusing("genError"),

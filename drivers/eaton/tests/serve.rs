@@ -1,6 +1,8 @@
 //! The Eaton driver as a service (`maaspd-eaton serve`), as MAAS's agent calls it, against
 //! snmpsim as an Eaton PDU (SNMP v1: a state and two commands per outlet) (`tests/support/snmpsim.rs`).
 
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/process.rs"]
 mod process;
 #[path = "../../../tests/support/scratch.rs"]
@@ -14,6 +16,7 @@ mod support;
 #[path = "../../../tests/support/unix_http.rs"]
 mod unix_http;
 
+use peers::Peer;
 use serde_json::json;
 use server::{Server, assert_reply, request};
 use snmpsim::{Record, Snmpsim};
@@ -23,6 +26,9 @@ const CONTROL: &str = "1.3.6.1.4.1.534.6.6.7.6.6.1";
 
 #[test]
 fn eaton_serves_every_action_against_the_pdu() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let records = [
         Record::outlet(&format!("{CONTROL}.2.0.1"), "outlet-1"),
         Record::outlet(&format!("{CONTROL}.3.0.1"), "outlet-1")

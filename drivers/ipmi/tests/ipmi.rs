@@ -1,7 +1,7 @@
 //! The IPMI example driver (examples/ipmi.rs) run as MAAS runs it, against OpenIPMI's
 //! `ipmi_sim` through the real FreeIPMI tools, and against fake FreeIPMI tools (shell
 //! scripts first in PATH) for the exact command lines and every line of MAAS's error
-//! table. Needs `scripts/setup-e2e`.
+//! table. The tests of the real tools ask for them first (`support/peers.rs`).
 
 #[path = "../../../tests/support/mod.rs"]
 mod support;
@@ -10,6 +10,8 @@ mod support;
 mod cmdline;
 #[path = "../../../tests/support/ipmi_sim.rs"]
 mod ipmi_sim;
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
 #[path = "../../../tests/support/unix_http.rs"]
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ipmi_sim::{IpmiSim, PASSWORD, USER, free_udp_port, require_tool, tool_path};
+use ipmi_sim::{FREEIPMI, IpmiSim, PASSWORD, PEERS, USER, free_udp_port, tool_path};
 use maaspd::serde_json::{self, Value, json};
 use scratch::fresh_dir;
 use support::{Run, example};
@@ -39,7 +41,6 @@ fn run_with_path(path: &OsStr, action: &str, parameters: &Value) -> Run {
 
 /// Runs the driver with the real FreeIPMI tools in PATH.
 fn run(action: &str, parameters: &Value) -> Run {
-    require_tool("ipmipower");
     run_with_path(&tool_path(), action, parameters)
 }
 
@@ -106,6 +107,9 @@ fn dead_bmc_parameters() -> Value {
 
 #[test]
 fn power_on_off_and_query_switch_the_simulated_machine() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     let parameters = sim_parameters(&sim);
     assert_eq!(state(&run("power_query", &parameters)), "off");
@@ -149,6 +153,9 @@ fn maas_stored_parameters(sim: &IpmiSim) -> Value {
 
 #[test]
 fn parameters_as_maas_stores_them_drive_the_bmc() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     let parameters = maas_stored_parameters(&sim);
     assert_ok(&run("power_on", &parameters));
@@ -220,6 +227,9 @@ impl Drop for Service {
 /// system_id at the top, the machine's parameters as stored.
 #[test]
 fn the_service_takes_the_context_as_maas_stores_it() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     sim.set_on(true);
     let service = Service::start();
@@ -243,6 +253,9 @@ fn the_service_takes_the_context_as_maas_stores_it() {
 
 #[test]
 fn power_on_of_a_machine_that_is_on_power_cycles_it() {
+    if !peers::available(PEERS) {
+        return;
+    }
     // MAAS runs `ipmipower --cycle --on-if-off`: a machine already on is cycled, so it
     // reboots into the PXE boot just set.
     let sim = IpmiSim::start();
@@ -255,6 +268,9 @@ fn power_on_of_a_machine_that_is_on_power_cycles_it() {
 
 #[test]
 fn power_cycle_switches_off_then_on() {
+    if !peers::available(PEERS) {
+        return;
+    }
     // maaspd's power_cycle: power_off (the machine is on), then power_on.
     let sim = IpmiSim::start();
     sim.set_on(true);
@@ -269,6 +285,9 @@ fn power_cycle_switches_off_then_on() {
 
 #[test]
 fn soft_power_off_asks_the_machine_to_shut_down() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     sim.set_on(true);
     let parameters = with(&sim_parameters(&sim), json!({"power_off_mode": "soft"}));
@@ -282,6 +301,9 @@ fn soft_power_off_asks_the_machine_to_shut_down() {
 
 #[test]
 fn ipmi_1_5_and_other_settings_reach_the_bmc() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     sim.set_on(true);
     let cases = [
@@ -301,6 +323,9 @@ fn ipmi_1_5_and_other_settings_reach_the_bmc() {
 
 #[test]
 fn a_wrong_password_or_user_is_an_auth_error() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     let wrong_password = with(&sim_parameters(&sim), json!({"power_pass": "not-it"}));
     let message = assert_error(&run("power_query", &wrong_password), "authError");
@@ -319,6 +344,9 @@ fn a_wrong_password_or_user_is_an_auth_error() {
 
 #[test]
 fn a_rejected_k_g_key_is_dropped_and_the_action_tried_again() {
+    if !peers::available(PEERS) {
+        return;
+    }
     // The simulated BMC has no K_g key: FreeIPMI says "k_g invalid" for any.
     let sim = IpmiSim::start();
     let parameters = with(&sim_parameters(&sim), json!({"k_g": "some-key"}));
@@ -337,6 +365,9 @@ fn a_rejected_k_g_key_is_dropped_and_the_action_tried_again() {
 
 #[test]
 fn a_dead_port_is_a_conn_error() {
+    if !peers::available(FREEIPMI) {
+        return;
+    }
     let parameters = dead_bmc_parameters();
     example("ipmi"); // built on first use: not part of the timing
     let start = Instant::now();
@@ -365,6 +396,9 @@ fn a_dead_port_is_a_conn_error() {
 
 #[test]
 fn a_bmc_that_answers_neither_on_nor_off_is_an_action_error() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let sim = IpmiSim::start();
     // ipmi_sim has no cipher suite 17: ipmipower exits 0 with "BMC error".
     let suite_17 = with(&sim_parameters(&sim), json!({"cipher_suite_id": "17"}));
@@ -403,6 +437,9 @@ fn missing_freeipmi_tools_are_a_tool_error() {
 
 #[test]
 fn bad_settings_are_settings_errors() {
+    if !peers::available(FREEIPMI) {
+        return;
+    }
     let base = json!({"power_address": "10.0.0.5", "power_user": "maas", "power_pass": "pw"});
     let cases = [
         (
@@ -948,6 +985,9 @@ fn assert_no_sentinel(out: &Run, case: &str) {
 
 #[test]
 fn the_password_and_k_g_never_appear_in_any_output() {
+    if !peers::available(PEERS) {
+        return;
+    }
     let secrets = json!({"power_pass": SENTINEL_PASSWORD, "k_g": SENTINEL_K_G});
     // Nothing listening: 8 s of session timeouts, run beside the other cases.
     let dead = with(&dead_bmc_parameters(), secrets.clone());
@@ -1045,7 +1085,9 @@ fn the_password_and_k_g_never_appear_in_any_output() {
 /// BMC (the simulator) and against one that refuses them.
 #[test]
 fn no_secret_is_ever_on_a_command_line() {
-    require_tool("ipmipower");
+    if !peers::available(PEERS) {
+        return;
+    }
     // The scanner sees a short-lived process's arguments: a check that the test can fail.
     let (seen, _) = cmdline::scan_while(&["maaspd-scan-self-check"], || {
         let _ = Command::new("sh")

@@ -7,6 +7,8 @@
 mod cmdline;
 #[path = "../../../tests/support/fakepve.rs"]
 mod fakepve;
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
 #[path = "../../../tests/support/mod.rs"]
@@ -18,6 +20,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fakepve::{FakePve, PASSWORD, TOKEN_NAME, TOKEN_SECRET, USER};
+use peers::Peer;
 use serde_json::{Value, json};
 
 const SENTINEL: &str = "Sentinel-Pa55-7d1e04";
@@ -199,6 +202,9 @@ fn metadata_and_schema_are_maas_proxmox_driver() {
 
 #[test]
 fn a_ticket_login_switches_a_vm_found_by_name() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let db = with_password(&pve, "db");
     assert_eq!(run("power_query", &db).state(), "off");
@@ -227,6 +233,9 @@ fn a_ticket_login_switches_a_vm_found_by_name() {
 
 #[test]
 fn an_api_token_switches_a_vm_found_by_id() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let web = with_token(&pve, "100");
     assert_eq!(run("power_query", &web).state(), "on");
@@ -246,6 +255,9 @@ fn an_api_token_switches_a_vm_found_by_id() {
 /// off, then on, each confirmed.
 #[test]
 fn cycle_and_reset_switch_off_then_on() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let spare = with_password(&pve, "spare");
     let switches = |verb: &str| pve.requests(&format!("qemu/105/status/{verb} HTTP/1.1\" 200"));
@@ -263,6 +275,9 @@ fn cycle_and_reset_switch_off_then_on() {
 
 #[test]
 fn a_start_task_is_waited_for() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let slow = with_token(&pve, "slow");
     let started = Instant::now();
@@ -283,6 +298,9 @@ fn a_start_task_is_waited_for() {
 
 #[test]
 fn a_failed_start_task_is_an_action_error() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     run("power_on", &with_password(&pve, "broken")).error(
         "actionError",
@@ -296,6 +314,9 @@ fn a_failed_start_task_is_an_action_error() {
 
 #[test]
 fn probe_lists_every_vm_with_its_mac_and_arch() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let mut chassis = with_password(&pve, "");
     chassis.as_object_mut().unwrap().remove("power_vm_name");
@@ -320,6 +341,9 @@ fn probe_lists_every_vm_with_its_mac_and_arch() {
 
 #[test]
 fn wrong_password_and_wrong_token_are_auth_errors() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let mut wrong = with_password(&pve, "db");
     wrong["power_pass"] = json!("wrong");
@@ -377,6 +401,9 @@ fn a_dead_port_is_a_conn_error() {
 
 #[test]
 fn an_unknown_vm_is_an_action_error() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     for action in ["power_query", "power_on", "power_off"] {
         run(action, &with_password(&pve, "nosuch")).error(
@@ -392,6 +419,9 @@ fn an_unknown_vm_is_an_action_error() {
 
 #[test]
 fn the_certificate_is_verified_only_when_asked() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     // MAAS's default: the self-signed certificate accepted; https:// added, any path
     // replaced by /api2/json.
@@ -455,6 +485,9 @@ fn bad_settings_are_settings_errors_naming_the_setting() {
 /// stderr, nor on any process's command line (fakepve's included) while it all runs.
 #[test]
 fn secrets_never_show() {
+    if !peers::available(&[Peer::FakePve]) {
+        return;
+    }
     let pve = FakePve::start();
     let sentinel_pass = |vm: &str| {
         let mut parameters = with_password(&pve, vm);

@@ -4,6 +4,8 @@
 
 #[path = "../../../tests/support/outcome.rs"]
 mod outcome;
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
 #[path = "../../../tests/support/snmpsim.rs"]
@@ -16,6 +18,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use outcome::Outcome;
+use peers::Peer;
 use serde_json::{Value, json};
 use snmpsim::{Record, Snmpsim};
 
@@ -126,6 +129,9 @@ fn metadata_is_maas_raritan_driver() {
 /// runtime confirms each by querying.
 #[test]
 fn power_on_off_and_query_switch_the_outlet() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let pdu = pdu();
     let p = params(&pdu.address(), "1");
     assert_eq!(run("power_query", p.clone()).state(), "off");
@@ -153,6 +159,9 @@ fn power_on_off_and_query_switch_the_outlet() {
 
 #[test]
 fn power_on_waits_power_on_delay_within_the_deadline() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let pdu = pdu();
     let mut p = params(&pdu.address(), "2");
     p["power_on_delay"] = json!("1.5");
@@ -171,6 +180,9 @@ fn power_on_waits_power_on_delay_within_the_deadline() {
 
 #[test]
 fn an_outlet_the_pdu_does_not_have_names_node_outlet() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let pdu = pdu();
     let p = params(&pdu.address(), "42");
     for action in ["power_query", "power_off", "power_on"] {
@@ -184,6 +196,9 @@ fn an_outlet_the_pdu_does_not_have_names_node_outlet() {
 
 #[test]
 fn a_refused_set_is_an_action_error() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let pdu = pdu();
     let p = params(&pdu.address(), "7");
     assert_eq!(run("power_query", p.clone()).state(), "off");
@@ -194,6 +209,9 @@ fn a_refused_set_is_an_action_error() {
 
 #[test]
 fn a_state_neither_on_nor_off_is_an_action_error() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let pdu = pdu();
     run("power_query", params(&pdu.address(), "8"))
         .error("actionError", &["reports 3", "neither on (1) nor off (0)"]);
@@ -203,6 +221,9 @@ fn a_state_neither_on_nor_off_is_an_action_error() {
 /// MAAS's 6 tries of 1 s, then a connError naming the address.
 #[test]
 fn a_wrong_community_is_a_conn_error() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let records = [Record::outlet(&format!("{OUTLETS}.1"), "outlet-1")];
     let public = Snmpsim::start("public", &records, &[("outlet-1", 1)]);
     let started = Instant::now();
@@ -251,6 +272,9 @@ fn a_dead_port_is_a_conn_error() {
 
 #[test]
 fn bad_settings_are_settings_errors() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let cases = [
         (
             json!({"power_address": "127.0.0.1", "node_outlet": "one"}),

@@ -1,6 +1,8 @@
 //! The Raritan driver as a service (`maaspd-raritan serve`), as MAAS's agent calls it, against
 //! snmpsim as a Raritan PDU (SNMP v2c) (`tests/support/snmpsim.rs`).
 
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/process.rs"]
 mod process;
 #[path = "../../../tests/support/scratch.rs"]
@@ -14,6 +16,7 @@ mod support;
 #[path = "../../../tests/support/unix_http.rs"]
 mod unix_http;
 
+use peers::Peer;
 use serde_json::json;
 use server::{Server, assert_reply, request};
 use snmpsim::{Record, Snmpsim};
@@ -23,6 +26,9 @@ const OUTLETS: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1";
 
 #[test]
 fn raritan_serves_every_action_against_the_pdu() {
+    if !peers::available(&[Peer::Snmpsim]) {
+        return;
+    }
     let records = [
         Record::outlet(&format!("{OUTLETS}.1"), "outlet-1"),
         Record::outlet(&format!("{OUTLETS}.2"), "outlet-2").refusing("notWritable"),

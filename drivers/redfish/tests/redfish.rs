@@ -7,6 +7,8 @@
 //! power-off refused). A reset lands 1 to 11 s later; the driver waits for it, as MAAS's
 //! does, so the slow power scenarios run side by side in one test.
 
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
 #[path = "../../../tests/support/mod.rs"]
@@ -25,6 +27,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use maaspd::serde_json::{self, Value, json};
+use peers::Peer;
 use sushy::{Options, SYSTEMS, Sushy};
 
 static PLAIN: Mutex<Weak<Sushy>> = Mutex::new(Weak::new());
@@ -215,6 +218,9 @@ fn metadata_is_maas_redfish_driver_plus_probe() {
 /// (which sushy answers with a 307 redirect, GET, PATCH and POST alike).
 #[test]
 fn power_on_off_and_query() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = plain();
     let address = sushy.address();
     thread::scope(|scope| {
@@ -269,6 +275,9 @@ fn power_on_off_and_query() {
 /// no change is due there before its reset.)
 #[test]
 fn probe_lists_every_system_of_the_bmc() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = guarded();
     let mut parameters = params(&sushy.address(), "");
     parameters["system_id"] = json!("abc123"); // MAAS adds it; ignored
@@ -289,6 +298,9 @@ fn probe_lists_every_system_of_the_bmc() {
 
 #[test]
 fn unknown_node_is_an_action_error() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = plain();
     run("power_query", params(&sushy.address(), "nosuch")).error(
         "actionError",
@@ -304,6 +316,9 @@ fn unknown_node_is_an_action_error() {
 
 #[test]
 fn wrong_credentials_are_an_auth_error() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = auth();
     let node = uuid(2);
     let mut wrong = params(&sushy.address(), node);
@@ -349,6 +364,9 @@ fn dead_port_is_a_conn_error() {
 
 #[test]
 fn https_certificate_is_verified_only_when_asked() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = guarded();
     let node = uuid(1);
     // MAAS's default: https:// added, the self-signed certificate accepted.
@@ -380,6 +398,9 @@ fn https_certificate_is_verified_only_when_asked() {
 
 #[test]
 fn refused_reset_is_an_action_error() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = guarded();
     let out = run("power_off", params(&sushy.address(), uuid(2)));
     out.error(
@@ -401,6 +422,9 @@ fn refused_reset_is_an_action_error() {
 /// later (the driver does not wait for it: poll).
 #[test]
 fn reset_sets_pxe_boot_and_restarts() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = guarded();
     let node = params(&sushy.address(), uuid(3));
     assert_eq!(run("power_query", node.clone()).state(), "off");
@@ -816,6 +840,9 @@ fn requests_carry_maas_headers_and_the_pxe_override_goes_where_maas_sends_it() {
 /// A sentinel password through every error path: it must show nowhere.
 #[test]
 fn the_password_never_shows() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let with_sentinel = |address: &str, node: &str| {
         json!({"power_address": address, "power_user": "admin", "power_pass": SENTINEL,
                "node_id": node})

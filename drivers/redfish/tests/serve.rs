@@ -4,6 +4,8 @@
 
 #[path = "../../../tests/support/http_server.rs"]
 mod http_server;
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/process.rs"]
 mod process;
 #[path = "../../../tests/support/scratch.rs"]
@@ -17,12 +19,16 @@ mod sushy;
 #[path = "../../../tests/support/unix_http.rs"]
 mod unix_http;
 
+use peers::Peer;
 use serde_json::json;
 use server::{Server, assert_reply, request};
 use unix_http::{get, post};
 
 #[test]
 fn redfish_serves_the_emulator() {
+    if !peers::available(&[Peer::Sushy]) {
+        return;
+    }
     let sushy = sushy::Sushy::start(&sushy::Options::default());
     let server = Server::start(&support::example("redfish"), &[]);
     let socket = server.socket();

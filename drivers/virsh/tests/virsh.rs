@@ -11,6 +11,8 @@
 mod cmdline;
 #[path = "../../../tests/support/libvirt.rs"]
 mod libvirt;
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
 #[path = "../../../tests/support/mod.rs"]
@@ -19,6 +21,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use libvirt::{FakeSsh, Host, TempDir, dead_port, run_driver, silent_port};
+use peers::Peer;
 use serde_json::{Value, json};
 use support::Run;
 
@@ -195,6 +198,9 @@ fn schema_and_metadata_are_maas_settings() {
 
 #[test]
 fn query_maps_states_as_maas() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("query", EXTRA);
     // What virsh itself says of the fixture, so the test stands on the real state.
     let listing = host.virsh("list --all");
@@ -232,6 +238,9 @@ fn query_maps_states_as_maas() {
 
 #[test]
 fn power_on_starts_only_a_shut_off_domain() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("on", EXTRA);
     let on = |id: &str| run_driver("power_on", &input(params(&host.uri, id)), &[]);
 
@@ -261,6 +270,9 @@ fn power_on_starts_only_a_shut_off_domain() {
 
 #[test]
 fn power_off_destroys_only_a_running_domain() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("off", EXTRA);
     let off = |id: &str| run_driver("power_off", &input(params(&host.uri, id)), &[]);
 
@@ -311,6 +323,9 @@ fn probed(uri: &str, name: &str, mac: &str, arch: &str, pass: &str) -> Value {
 
 #[test]
 fn probe_lists_every_domain_with_first_mac_and_maas_arch() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("probe");
     let run = run_driver("probe", &input(json!({"power_address": host.uri})), &[]);
     assert_ok(&run);
@@ -335,6 +350,9 @@ fn probe_lists_every_domain_with_first_mac_and_maas_arch() {
 
 #[test]
 fn probe_maps_more_arches_and_skips_a_domain_without_interface() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("probe-more", EXTRA);
     let parameters = json!({"power_address": host.uri, "power_pass": "secret"});
     let run = run_driver("probe", &input(parameters), &[]);
@@ -379,6 +397,9 @@ fn set_boot_order(host: &Host, id: &str, devices: &[(&str, &str)]) -> Run {
 
 #[test]
 fn boot_order_network_then_disk() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("boot-net-disk");
     // vm-amd64 boots by <os><boot dev="network"/><boot dev="hd"/>: those go.
     assert!(
@@ -401,6 +422,9 @@ fn boot_order_network_then_disk() {
 
 #[test]
 fn boot_order_disk_then_network() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("boot-disk-net");
     let run = set_boot_order(
         &host,
@@ -420,6 +444,9 @@ fn boot_order_disk_then_network() {
 
 #[test]
 fn boot_order_replaces_every_other_boot_order() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("boot-replace", EXTRA);
     // Before: 1 network, 2 SER-ODD-0, 3 SER-ODD-1. The MAC may come in capitals.
     let run = set_boot_order(
@@ -446,6 +473,9 @@ fn boot_order_replaces_every_other_boot_order() {
 
 #[test]
 fn boot_order_unknown_device_is_an_error_naming_it() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("boot-unknown");
     let run = set_boot_order(
         &host,
@@ -481,6 +511,9 @@ fn boot_order_unknown_device_is_an_error_naming_it() {
 
 #[test]
 fn boot_order_a_device_listed_again_keeps_its_first_place() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("boot-twice");
     let run = set_boot_order(
         &host,
@@ -505,6 +538,9 @@ fn boot_order_a_device_listed_again_keeps_its_first_place() {
 /// sees (the worker's rows have no serial) and an LVM volume, which has only a name.
 #[test]
 fn boot_order_of_a_whole_machine_as_maas_lists_it() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("boot-maas");
     let run = set_boot_order(
         &host,
@@ -529,6 +565,9 @@ fn boot_order_of_a_whole_machine_as_maas_lists_it() {
 /// A disk is found by the id_path of its bus (SCSI here), or by its target name.
 #[test]
 fn boot_order_finds_disks_by_id_path_and_name() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("boot-id-path");
     let run = set_boot_order(
         &host,
@@ -558,6 +597,9 @@ fn boot_order_finds_disks_by_id_path_and_name() {
 /// otherwise listed.
 #[test]
 fn boot_order_by_class() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("boot-class", EXTRA);
     let run = set_boot_order(
         &host,
@@ -594,6 +636,9 @@ fn boot_order_by_class() {
 
 #[test]
 fn missing_domain_is_a_settings_error() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("missing-domain");
     let expected = format!(
         "driverParameters.power_id: {} has no domain named \"nosuch\"",
@@ -609,6 +654,9 @@ fn missing_domain_is_a_settings_error() {
 
 #[test]
 fn bad_settings_are_settings_errors() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::new("settings");
     let run = run_driver(
         "power_query",
@@ -651,6 +699,9 @@ fn missing_virsh_is_a_tool_error() {
 
 #[test]
 fn unreachable_hosts_are_conn_errors() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let dir = TempDir::new("unreachable");
     // The test driver's file is not there: virsh cannot connect.
     let missing = format!("test://{}/node.xml", dir.path.display());
@@ -673,6 +724,9 @@ fn unreachable_hosts_are_conn_errors() {
 
 #[test]
 fn a_host_that_never_answers_is_a_conn_error_within_the_bound() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let (_listener, port) = silent_port();
     let uri = format!("qemu+tcp://127.0.0.1:{port}/system");
     support::example("virsh"); // built before the clock starts
@@ -693,6 +747,9 @@ fn a_host_that_never_answers_is_a_conn_error_within_the_bound() {
 
 #[test]
 fn password_reaches_ssh_once_through_askpass() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let ssh = FakeSsh::new(SENTINEL, false);
     let parameters = json!({
         "power_address": "qemu+ssh://maas@127.0.0.1/system",
@@ -715,6 +772,9 @@ fn password_reaches_ssh_once_through_askpass() {
 
 #[test]
 fn without_password_ssh_never_prompts() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let ssh = FakeSsh::new("", false);
     let parameters = json!({
         "power_address": "qemu+ssh://maas@127.0.0.1/system",
@@ -731,6 +791,9 @@ fn without_password_ssh_never_prompts() {
 /// A sentinel password through every error path: it shows nowhere in the output.
 #[test]
 fn sentinel_password_never_printed() {
+    if !peers::available(&[Peer::Virsh]) {
+        return;
+    }
     let host = Host::with_domains("sentinel", EXTRA);
     let with = |address: &str, id: &str| json!({"power_address": address, "power_id": id, "power_pass": SENTINEL});
     let echoing_ssh = FakeSsh::new(SENTINEL, true);
