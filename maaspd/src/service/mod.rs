@@ -230,19 +230,6 @@ impl Shared {
     }
 }
 
-#[cfg(test)]
-pub(crate) use routes::{ENDPOINTS, MAX_BODY};
-
-/// The routes of driver `D` with `workers` and `timeout`, for tests that send requests
-/// in-process, without a socket.
-#[cfg(test)]
-pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> axum::Router {
-    let mut options = Options::for_driver::<D>();
-    options.workers = workers;
-    options.timeout = timeout;
-    router::<D>(&options)
-}
-
 /// The routes of driver `D`, bounded as `options` say (workers, abandoned actions, turns
 /// per BMC, deadline): what `serve` answers on its socket, and `testing::Service`
 /// in-process.
