@@ -114,8 +114,6 @@ pub mod tool;
 pub mod types;
 
 #[cfg(test)]
-mod fuzz;
-#[cfg(test)]
 mod test_drivers;
 
 pub use action::{Action, UnknownAction};

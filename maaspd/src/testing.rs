@@ -1,4 +1,6 @@
-//! Run a driver's actions in-process, for unit tests that spawn no process.
+//! Run a driver in-process, for tests that spawn no process: its actions ([`run`],
+//! [`run_with_deadline`]), its command line ([`cli`]), its service (`Service`, feature
+//! `service`), and its parameters' schema ([`schema`]).
 //!
 //! ```
 //! use maaspd::{Action, ErrorCode, PowerState, testing};
@@ -29,11 +31,19 @@
 //! );
 //! ```
 
+mod command_line;
+#[cfg(feature = "service")]
+mod service;
+
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::{Action, Context, PowerDriver, Response};
+
+pub use command_line::{CliOutput, cli};
+#[cfg(feature = "service")]
+pub use service::{Service, ServiceReply};
 
 /// Runs `action` of driver `D` on `input`, the whole input document, exactly as the
 /// CLI would after reading it.

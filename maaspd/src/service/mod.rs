@@ -230,19 +230,29 @@ impl Shared {
     }
 }
 
-#[cfg(test)]
-pub(crate) use routes::{ENDPOINTS, MAX_BODY};
-
-/// The routes of driver `D` with `workers` and `timeout`, for tests that send requests
-/// in-process, without a socket.
-#[cfg(test)]
-pub(crate) fn test_router<D: PowerDriver>(workers: usize, timeout: Duration) -> axum::Router {
+/// The routes of driver `D`, bounded as `options` say (workers, abandoned actions, turns
+/// per BMC, deadline): what `serve` answers on its socket, and `testing::Service`
+/// in-process.
+pub(crate) fn router<D: PowerDriver>(options: &Options) -> axum::Router {
     routes::router::<D>(Arc::new(Shared::new(
-        workers,
-        DEFAULT_MAX_ABANDONED,
-        D::MAX_PER_BMC,
-        timeout,
+        options.workers,
+        options.max_abandoned,
+        options.max_per_bmc,
+        options.timeout,
     )))
+}
+
+/// The runtime the routes run on: tokio's multi-threaded one, whose blocking pool has a
+/// thread for each worker and each abandoned action.
+pub(crate) fn runtime(options: &Options) -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // No action ever waits for a thread, however many hang, and there are never more.
+        .max_blocking_threads(blocking_threads(options))
+        // An action that returns gives its thread back soon, not after tokio's 10 s.
+        .thread_keep_alive(BLOCKING_THREAD_KEEP_ALIVE)
+        .enable_all()
+        .build()
 }
 
 /// Serves driver `D` until SIGTERM or SIGINT; then stops taking connections, removes the
@@ -285,15 +295,7 @@ pub fn serve<D: PowerDriver>(options: Options) -> io::Result<()> {
     // systemd's variables are read, and unset, before the runtime starts its threads.
     let socket = socket::Listening::open(&options, D::NAME)?;
     let supervisor = notify::Supervisor::from_environment(D::NAME);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        // A thread for each worker and each abandoned action: no action ever waits for a
-        // thread, however many hang, and there are never more.
-        .max_blocking_threads(blocking_threads(&options))
-        // An action that returns gives its thread back soon, not after tokio's 10 s.
-        .thread_keep_alive(BLOCKING_THREAD_KEEP_ALIVE)
-        .enable_all()
-        .build()?;
+    let runtime = runtime(&options)?;
     let served = runtime.block_on(serve_until_stopped::<D>(options, socket, supervisor));
     // Actions that overran their deadline may still run: they are abandoned, not awaited.
     runtime.shutdown_background();
@@ -313,12 +315,6 @@ async fn serve_until_stopped<D: PowerDriver>(
     mut socket: socket::Listening,
     supervisor: notify::Supervisor,
 ) -> io::Result<()> {
-    let shared = Arc::new(Shared::new(
-        options.workers,
-        options.max_abandoned,
-        options.max_per_bmc,
-        options.timeout,
-    ));
     if options.timeout > DEFAULT_TIMEOUT {
         crate::logger::line(
             D::NAME,
@@ -375,7 +371,7 @@ async fn serve_until_stopped<D: PowerDriver>(
     };
     let listener = socket.take_listener()?;
     supervisor.ready(&format!("serving on {socket}"));
-    connections::serve(listener, routes::router::<D>(shared), settings, stopping).await?;
+    connections::serve(listener, router::<D>(&options), settings, stopping).await?;
     crate::logger::line(D::NAME, format_args!("stopped"));
     Ok(())
 }

@@ -172,7 +172,7 @@ mod tests {
 
     use axum::body::Body;
 
-    use crate::service::activity::testing::{begin_request, find_nothing, flush, pair, send};
+    use crate::service::activity::tests::{begin_request, find_nothing, flush, pair, send};
     use crate::service::activity::{AnswerBody, RequestBody};
 
     /// A connection that has answered a request.

@@ -21,10 +21,10 @@ use crate::metadata::Metadata;
 use crate::{Action, Context, Error, PowerDriver};
 
 /// A request body holds one machine's parameters: anything bigger is refused (413).
-pub(crate) const MAX_BODY: usize = 64 * 1024;
+const MAX_BODY: usize = 64 * 1024;
 
 /// The endpoints of the spec, and `/probe`, maaspd's addition.
-pub(crate) const ENDPOINTS: [(&str, Action); 7] = [
+const ENDPOINTS: [(&str, Action); 7] = [
     ("/query", Action::PowerQuery),
     ("/on", Action::PowerOn),
     ("/off", Action::PowerOff),
