@@ -211,24 +211,50 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Stream<S> {
     }
 }
 
-/// A request's body, telling its [`Activity`] when the request is whole.
-pub(super) struct RequestBody<B> {
-    inner: B,
-    activity: Arc<Activity>,
+/// Which body a [`WatchedBody`] is, and so what it tells its [`Activity`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// A request's: when the request is whole.
+    Request,
+    /// An answer's: when hyper is done with it. hyper drops a body once its last bytes
+    /// are in its write buffer, before flushing them.
+    Answer,
 }
 
-impl<B: Body> RequestBody<B> {
+/// A request's or an answer's body, telling its [`Activity`] how the exchange goes.
+pub(super) struct WatchedBody<B> {
+    inner: B,
+    activity: Arc<Activity>,
+    side: Side,
+}
+
+impl<B: Body> WatchedBody<B> {
     /// Wraps the body of a request whose head has arrived; a request without a body is
     /// whole at once.
-    pub(super) fn new(inner: B, activity: Arc<Activity>) -> RequestBody<B> {
+    pub(super) fn request(inner: B, activity: Arc<Activity>) -> WatchedBody<B> {
         if inner.is_end_stream() {
             activity.request_received();
         }
-        RequestBody { inner, activity }
+        let side = Side::Request;
+        WatchedBody {
+            inner,
+            activity,
+            side,
+        }
+    }
+
+    /// Wraps an answer's body.
+    pub(super) fn answer(inner: B, activity: Arc<Activity>) -> WatchedBody<B> {
+        let side = Side::Answer;
+        WatchedBody {
+            inner,
+            activity,
+            side,
+        }
     }
 }
 
-impl<B: Body + Unpin> Body for RequestBody<B> {
+impl<B: Body + Unpin> Body for WatchedBody<B> {
     type Data = B::Data;
     type Error = B::Error;
 
@@ -243,7 +269,7 @@ impl<B: Body + Unpin> Body for RequestBody<B> {
             Poll::Ready(None | Some(Err(_))) => true,
             Poll::Pending => false,
         };
-        if whole {
+        if whole && self.side == Side::Request {
             self.activity.request_received();
         }
         polled
@@ -253,48 +279,17 @@ impl<B: Body + Unpin> Body for RequestBody<B> {
         self.inner.is_end_stream()
     }
 
+    // Forwarded so that hyper sends an answer's `Content-Length`.
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
     }
 }
 
-/// An answer's body, telling its [`Activity`] when hyper is done with it: hyper drops a
-/// body once its last bytes are in its write buffer, before flushing them.
-pub(super) struct AnswerBody<B> {
-    inner: B,
-    activity: Arc<Activity>,
-}
-
-impl<B> AnswerBody<B> {
-    pub(super) fn new(inner: B, activity: Arc<Activity>) -> AnswerBody<B> {
-        AnswerBody { inner, activity }
-    }
-}
-
-impl<B: Body + Unpin> Body for AnswerBody<B> {
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    // Forwarded so that hyper sends a `Content-Length`.
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl<B> Drop for AnswerBody<B> {
+impl<B> Drop for WatchedBody<B> {
     fn drop(&mut self) {
-        self.activity.answer_made();
+        if self.side == Side::Answer {
+            self.activity.answer_made();
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 use tokio::sync::{oneshot, watch};
 
-use super::activity::{Activity, AnswerBody, Phase, RequestBody, Stream, Timeouts};
+use super::activity::{Activity, Phase, Stream, Timeouts, WatchedBody};
 
 /// Why a connection ended.
 #[derive(Debug)]
@@ -114,19 +114,19 @@ struct Handler {
 }
 
 impl hyper::service::Service<Request<Incoming>> for Handler {
-    type Response = Response<AnswerBody<AxumBody>>;
+    type Response = Response<WatchedBody<AxumBody>>;
     type Error = Infallible;
     type Future =
         Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let activity = self.activity.clone();
-        let request = request.map(|body| RequestBody::new(body, activity.clone()));
+        let request = request.map(|body| WatchedBody::request(body, activity.clone()));
         // A `Router` is always ready: no `poll_ready` is owed before `call`.
         let answer = tower_service::Service::call(&mut self.router.clone(), request);
         Box::pin(async move {
             let response = answer.await?;
-            Ok(response.map(|body| AnswerBody::new(body, activity)))
+            Ok(response.map(|body| WatchedBody::answer(body, activity)))
         })
     }
 }

@@ -172,16 +172,16 @@ mod tests {
 
     use axum::body::Body;
 
+    use crate::service::activity::WatchedBody;
     use crate::service::activity::tests::{begin_request, find_nothing, flush, pair, send};
-    use crate::service::activity::{AnswerBody, RequestBody};
 
     /// A connection that has answered a request.
     async fn answered(table: &Arc<OpenConnections>) -> (Admission, oneshot::Receiver<()>) {
         let (admission, activity, evicted) = table.admit();
         let (client, mut stream) = pair(&activity);
         send(&client, &mut stream, b"GET").await;
-        drop(RequestBody::new(Body::empty(), activity.clone()));
-        drop(AnswerBody::new(Body::empty(), activity));
+        drop(WatchedBody::request(Body::empty(), activity.clone()));
+        drop(WatchedBody::answer(Body::empty(), activity));
         flush(&mut stream).await;
         (admission, evicted)
     }
@@ -196,7 +196,7 @@ mod tests {
         let (_newer, mut newer_evicted) = answered(&table).await;
         let (_new, _, mut new_evicted) = table.admit();
         let (_silent, silent, mut silent_evicted) = table.admit();
-        let _request = RequestBody::new(Body::empty(), busy);
+        let _request = WatchedBody::request(Body::empty(), busy);
         begin_request(&receiving).await;
         find_nothing(&silent);
         assert_eq!(table.len(), 6);

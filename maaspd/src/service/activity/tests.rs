@@ -81,14 +81,14 @@ async fn a_request_and_its_answer_go_round_the_phases() {
     assert_eq!(activity.phase(), Phase::Receiving { since: began });
 
     // The body's last bytes make the request whole.
-    let body = RequestBody::new(AxumBody::from("{}"), activity.clone());
+    let body = WatchedBody::request(AxumBody::from("{}"), activity.clone());
     assert_eq!(activity.phase(), Phase::Receiving { since: began });
     let read = axum::body::to_bytes(AxumBody::new(body), 64).await.unwrap();
     assert_eq!(&read[..], b"{}");
     assert_eq!(activity.phase(), Phase::Handling);
     assert_eq!(activity.deadline(TIMEOUTS), None);
 
-    drop(AnswerBody::new(AxumBody::empty(), activity.clone()));
+    drop(WatchedBody::answer(AxumBody::empty(), activity.clone()));
     let Phase::Answering { since: answered } = activity.phase() else {
         panic!(
             "a dropped answer is being handed over: {:?}",
@@ -122,7 +122,7 @@ async fn a_new_connection_with_nothing_to_read_is_silent_since_it_opened() {
 #[tokio::test]
 async fn a_request_without_a_body_is_whole_with_its_head() {
     let activity = Arc::new(Activity::new(Arc::new(Notify::new())));
-    let _body = RequestBody::new(AxumBody::empty(), activity.clone());
+    let _body = WatchedBody::request(AxumBody::empty(), activity.clone());
     assert_eq!(activity.phase(), Phase::Handling);
 }
 
