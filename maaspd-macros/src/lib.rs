@@ -44,6 +44,7 @@ use proc_macro::TokenStream;
 /// | `ip_extractor(field_name = "...", pattern = maaspd::ip_extractor::URL)` | none | the setting holding the BMC's address, and how MAAS finds the IP in it (`URL` or `IDENTITY`) |
 /// | `max_per_bmc = N` | 4 | how many actions `serve` runs at once against one BMC |
 /// | `bmc_key = "..."` | the `ip_extractor` setting | the setting whose value tells BMCs apart for `max_per_bmc` |
+/// | `switch = field` | none | the actions the impl does not define are done by the driver's `field` (a name, or `0` in a tuple struct), a `maaspd::Switch` such as `maaspd::snmp::Outlet` |
 /// | `crate = "path"` | `::maaspd` | where the generated code finds maaspd, for a crate that renames it or reaches it through a re-export |
 /// | `main = false` | `true` | emit no `fn main`: call [`maaspd::cli::main`](https://docs.rs/maaspd) yourself, or write `maaspd::main!(module::Driver);` at the crate's root for a driver whose `impl` is in a module |
 ///

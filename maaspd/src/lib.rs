@@ -59,7 +59,9 @@
 //!   at expiry, secrets on its standard input or environment, never its command line
 //!   (`tool::askpass`, feature `askpass`, hands ssh a password);
 //! - `maaspd::snmp` (feature `snmp`): a PDU's SNMP objects, read and set within the
-//!   deadline, failures as MAAS's codes;
+//!   deadline, failures as MAAS's codes; MAAS's PDU settings and outlets;
+//! - [`Switch`]: the three actions of a toolkit type (a PDU's outlet), handed over with
+//!   `#[power_driver(switch = field)]`;
 //! - [`state`]: what a driver keeps across calls (clients, sessions), once per process;
 //! - [`types`]: setting types MAAS's forms know (`YesNo`, MAC and IP addresses, a BMC's
 //!   http(s) address);
@@ -109,6 +111,7 @@ pub mod service;
 #[cfg(feature = "snmp")]
 pub mod snmp;
 pub mod state;
+mod switch;
 pub mod testing;
 pub mod tool;
 pub mod types;
@@ -128,6 +131,7 @@ pub use power_state::PowerState;
 pub use probed_system::ProbedSystem;
 pub use response::Response;
 pub use secret::Secret;
+pub use switch::Switch;
 
 pub use maaspd_macros::{parameters, power_driver};
 

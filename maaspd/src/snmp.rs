@@ -41,6 +41,7 @@
 //! ```
 
 mod outlet;
+mod outlet_settings;
 mod wire;
 
 use std::fmt;
@@ -52,8 +53,13 @@ use snmp2::SyncSession;
 
 use crate::{Context, Error, Result, Secret};
 
+#[doc(inline)]
+pub use crate::__outlet_settings as outlet_settings;
 pub use outlet::{Outlet, default_power_on_delay};
 use wire::{Answer, Request};
+
+/// The community MAAS's PDU drivers send, for [`Agent::maas_pdu`].
+const MAAS_PDU_COMMUNITY: &str = "private";
 
 /// SNMP's standard port.
 ///
@@ -269,6 +275,30 @@ impl Agent {
             timeout: Duration::from_secs(1),
             retries: 5,
         })
+    }
+
+    /// The agent of one of MAAS's PDU drivers (APC, Raritan, Eaton): its address from
+    /// the `power_address` setting, read as [`new`](Agent::new) reads it, and the
+    /// community MAAS's `snmpget`/`snmpset` send, `private`, which MAAS offers no setting
+    /// to change. The community is a [`Secret`] all the same: it goes in each message and
+    /// nowhere else.
+    ///
+    /// ```
+    /// use maaspd::snmp::{Agent, Version};
+    ///
+    /// let pdu = Agent::maas_pdu("10.0.0.5", Version::V1)?.peer("the APC PDU");
+    /// assert_eq!(pdu.address(), "10.0.0.5:161");
+    /// let error = Agent::maas_pdu("pdu:http", Version::V1).unwrap_err();
+    /// assert!(error.message().starts_with("driverParameters.power_address: "));
+    /// # Ok::<(), maaspd::Error>(())
+    /// ```
+    pub fn maas_pdu(power_address: &str, version: Version) -> Result<Agent> {
+        Agent::new(
+            power_address,
+            "power_address",
+            version,
+            Secret::new(MAAS_PDU_COMMUNITY),
+        )
     }
 
     /// What the agent is called in messages: "the SNMP agent" unless set ("the PDU").

@@ -42,12 +42,9 @@
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is APC's own.
 
+use maaspd::Result;
 use maaspd::snmp::{Agent, Object, Outlet, Version};
-use maaspd::types::Seconds;
-use maaspd::{Context, PowerState, Result, Secret};
 
-/// The community MAAS's `snmpget`/`snmpset` send.
-const COMMUNITY: &str = "private";
 /// APC's hardware subtree, under which each PDU type has its outlet table.
 const APC_HARDWARE: &str = "1.3.6.1.4.1.318.1.1";
 /// The outlet's state as APC's MIB has it.
@@ -77,29 +74,17 @@ impl PduType {
     }
 }
 
-#[maaspd::parameters]
-struct Settings {
-    /// IP for APC PDU
-    ///
-    /// The PDU's host name or IP address, with an optional `:port` (SNMP's 161 unless
-    /// given).
-    power_address: String,
-    /// APC PDU node outlet number (1-16)
-    ///
-    /// The outlet the machine is plugged into (a node setting in MAAS: one per machine).
-    #[maaspd(scope = "node")]
-    node_outlet: u64,
-    /// Power ON outlet delay (seconds)
-    ///
-    /// How long to wait before switching the outlet on, after switching it off when it
-    /// was on.
-    #[serde(default = "maaspd::snmp::default_power_on_delay")]
-    power_on_delay: Seconds,
-    /// PDU type
-    ///
-    /// rPDU (rPDUOutletControlOutletCommand) or the older MasterSwitch (sPDUOutletCtl).
-    #[serde(default)]
-    pdu_type: PduType,
+maaspd::snmp::outlet_settings! {
+    /// What MAAS stores for an APC PDU.
+    struct Settings {
+        power_address: "IP for APC PDU",
+        node_outlet: "APC PDU node outlet number (1-16)",
+        /// PDU type
+        ///
+        /// rPDU (rPDUOutletControlOutletCommand) or the older MasterSwitch (sPDUOutletCtl).
+        #[serde(default)]
+        pdu_type: PduType,
+    }
 }
 
 /// The machine's outlet, switched as MAAS switches it.
@@ -109,17 +94,12 @@ struct Apc(Outlet);
     name = "apc",
     description = "American Power Conversion (APC) PDU",
     chassis = true,
-    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY)
+    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY),
+    switch = 0
 )]
 impl Apc {
     fn new(settings: Settings) -> Result<Self> {
-        let pdu = Agent::new(
-            &settings.power_address,
-            "power_address",
-            Version::V1,
-            Secret::new(COMMUNITY),
-        )?
-        .peer("the APC PDU");
+        let pdu = Agent::maas_pdu(&settings.power_address, Version::V1)?.peer("the APC PDU");
         let column = format!("{APC_HARDWARE}.{}", settings.pdu_type.outlet_column());
         let state = Object::new(&column)?
             .index(settings.node_outlet)
@@ -128,17 +108,5 @@ impl Apc {
         Ok(Apc(
             outlet.power_on_delay(settings.power_on_delay.duration())
         ))
-    }
-
-    fn power_on(&self, ctx: &Context) -> Result<()> {
-        self.0.power_on(ctx)
-    }
-
-    fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.0.power_off(ctx)
-    }
-
-    fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.0.query(ctx)
     }
 }

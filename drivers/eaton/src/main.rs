@@ -45,12 +45,9 @@
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is Eaton's own.
 
+use maaspd::Result;
 use maaspd::snmp::{Agent, Object, Outlet, Version};
-use maaspd::types::Seconds;
-use maaspd::{Context, PowerState, Result, Secret};
 
-/// The community MAAS's `snmpget`/`snmpset` send.
-const COMMUNITY: &str = "private";
 /// EATON-EPDU-MIB's outletControlEntry: a column (`F`), then PDU 0 and the outlet.
 const OUTLET_CONTROL: &str = "1.3.6.1.4.1.534.6.6.7.6.6.1";
 /// The columns: the outlet's state, and its off and on commands.
@@ -63,24 +60,12 @@ const NOW: i64 = 0;
 const ON: i64 = 1;
 const OFF: i64 = 0;
 
-#[maaspd::parameters]
-struct Settings {
-    /// IP for Eaton PDU
-    ///
-    /// The PDU's host name or IP address, with an optional `:port` (SNMP's 161 unless
-    /// given).
-    power_address: String,
-    /// Eaton PDU node outlet number (1-24)
-    ///
-    /// The outlet the machine is plugged into (a node setting in MAAS: one per machine).
-    #[maaspd(scope = "node")]
-    node_outlet: u64,
-    /// Power ON outlet delay (seconds)
-    ///
-    /// How long to wait before switching the outlet on, after switching it off when it
-    /// was on.
-    #[serde(default = "maaspd::snmp::default_power_on_delay")]
-    power_on_delay: Seconds,
+maaspd::snmp::outlet_settings! {
+    /// What MAAS stores for an Eaton PDU.
+    struct Settings {
+        power_address: "IP for Eaton PDU",
+        node_outlet: "Eaton PDU node outlet number (1-24)",
+    }
 }
 
 /// The machine's outlet, switched as MAAS switches it.
@@ -90,17 +75,12 @@ struct Eaton(Outlet);
     name = "eaton",
     description = "Eaton PDU",
     chassis = true,
-    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY)
+    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY),
+    switch = 0
 )]
 impl Eaton {
     fn new(settings: Settings) -> Result<Self> {
-        let pdu = Agent::new(
-            &settings.power_address,
-            "power_address",
-            Version::V1,
-            Secret::new(COMMUNITY),
-        )?
-        .peer("the Eaton PDU");
+        let pdu = Agent::maas_pdu(&settings.power_address, Version::V1)?.peer("the Eaton PDU");
         let object = |column: u64| -> Result<Object> {
             Ok(Object::new(OUTLET_CONTROL)?
                 .index(column)
@@ -113,17 +93,5 @@ impl Eaton {
             .commands((object(ON_COMMAND)?, NOW), (object(OFF_COMMAND)?, NOW))
             .power_on_delay(settings.power_on_delay.duration());
         Ok(Eaton(outlet))
-    }
-
-    fn power_on(&self, ctx: &Context) -> Result<()> {
-        self.0.power_on(ctx)
-    }
-
-    fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.0.power_off(ctx)
-    }
-
-    fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.0.query(ctx)
     }
 }

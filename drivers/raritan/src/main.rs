@@ -42,36 +42,21 @@
 //! The SNMP plumbing (messages, tries, deadline, failures as MAAS's codes) is
 //! `maaspd::snmp`'s: what is left here is Raritan's own.
 
+use maaspd::Result;
 use maaspd::snmp::{Agent, Object, Outlet, Version};
-use maaspd::types::Seconds;
-use maaspd::{Context, PowerState, Result, Secret};
 
-/// The community MAAS's `snmpget`/`snmpset` send.
-const COMMUNITY: &str = "private";
 /// PDU2-MIB's outlet switching operation, of PDU 1, by outlet.
 const OUTLET_SWITCHING: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1";
 /// The outlet's state as the MIB has it.
 const ON: i64 = 1;
 const OFF: i64 = 0;
 
-#[maaspd::parameters]
-struct Settings {
-    /// IP for Raritan PDU
-    ///
-    /// The PDU's host name or IP address, with an optional `:port` (SNMP's 161 unless
-    /// given).
-    power_address: String,
-    /// Raritan PDU node outlet number
-    ///
-    /// The outlet the machine is plugged into (a node setting in MAAS: one per machine).
-    #[maaspd(scope = "node")]
-    node_outlet: u64,
-    /// Power ON outlet delay (seconds)
-    ///
-    /// How long to wait before switching the outlet on, after switching it off when it
-    /// was on.
-    #[serde(default = "maaspd::snmp::default_power_on_delay")]
-    power_on_delay: Seconds,
+maaspd::snmp::outlet_settings! {
+    /// What MAAS stores for a Raritan PDU.
+    struct Settings {
+        power_address: "IP for Raritan PDU",
+        node_outlet: "Raritan PDU node outlet number",
+    }
 }
 
 /// The machine's outlet, switched as MAAS switches it.
@@ -81,17 +66,12 @@ struct Raritan(Outlet);
     name = "raritan",
     description = "Raritan PDU",
     chassis = true,
-    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY)
+    ip_extractor(field_name = "power_address", pattern = maaspd::ip_extractor::IDENTITY),
+    switch = 0
 )]
 impl Raritan {
     fn new(settings: Settings) -> Result<Self> {
-        let pdu = Agent::new(
-            &settings.power_address,
-            "power_address",
-            Version::V2c,
-            Secret::new(COMMUNITY),
-        )?
-        .peer("the Raritan PDU");
+        let pdu = Agent::maas_pdu(&settings.power_address, Version::V2c)?.peer("the Raritan PDU");
         let state = Object::new(OUTLET_SWITCHING)?
             .index(settings.node_outlet)
             .setting("node_outlet");
@@ -99,17 +79,5 @@ impl Raritan {
         Ok(Raritan(
             outlet.power_on_delay(settings.power_on_delay.duration()),
         ))
-    }
-
-    fn power_on(&self, ctx: &Context) -> Result<()> {
-        self.0.power_on(ctx)
-    }
-
-    fn power_off(&self, ctx: &Context) -> Result<()> {
-        self.0.power_off(ctx)
-    }
-
-    fn power_query(&self, ctx: &Context) -> Result<PowerState> {
-        self.0.query(ctx)
     }
 }

@@ -23,7 +23,12 @@ fn doc_line(attr: &Attribute) -> Option<String> {
     if !attr.path().is_ident("doc") {
         return None;
     }
-    match &attr.meta.require_name_value().ok()?.value {
+    let mut value = &attr.meta.require_name_value().ok()?.value;
+    // A `macro_rules!` passes a `$label:literal` on wrapped in an invisible group.
+    while let Expr::Group(group) = value {
+        value = &group.expr;
+    }
+    match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(text),
             ..

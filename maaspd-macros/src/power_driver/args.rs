@@ -44,6 +44,10 @@ const ARGUMENTS: &[(&str, Reader)] = &[
     ("max_per_bmc", |pair, args, errors| {
         args.max_per_bmc = positive(pair, errors);
     }),
+    ("switch", |pair, args, errors| {
+        args.switch = field(pair, errors);
+        args.switch_malformed = args.switch.is_none();
+    }),
     ("main", |pair, args, errors| {
         args.main = flag(pair, "main", errors);
     }),
@@ -58,7 +62,7 @@ type Reader = fn(&MetaNameValue, &mut DriverArgs, &mut Errors);
 /// The arguments: `description = "..."` (required), `name = "..."`, the flags `probe`,
 /// `boot_order`, `chassis`, `queryable`, `confirm` and `main`,
 /// `ip_extractor(field_name = "...", pattern = ...)`, `bmc_key = "..."`,
-/// `max_per_bmc = N` and `crate = "path"`.
+/// `max_per_bmc = N`, `switch = field` and `crate = "path"`.
 pub(crate) struct DriverArgs {
     /// `None` when missing or not a string; an error says which.
     pub(crate) description: Option<LitStr>,
@@ -76,6 +80,10 @@ pub(crate) struct DriverArgs {
     pub(crate) bmc_key: Option<LitStr>,
     /// How many actions `serve` runs at once against one BMC, by default.
     pub(crate) max_per_bmc: Option<syn::LitInt>,
+    /// The driver's field the actions its block does not define are handed to.
+    pub(crate) switch: Option<syn::Member>,
+    /// `switch` was written, wrongly (already reported).
+    pub(crate) switch_malformed: bool,
     pub(crate) main: Flag,
     /// Where the generated code finds maaspd (`crate = "..."`).
     pub(crate) krate: CratePath,
@@ -132,6 +140,8 @@ impl DriverArgs {
             ip_extractor: None,
             bmc_key: None,
             max_per_bmc: None,
+            switch: None,
+            switch_malformed: false,
             main: Flag::Absent(true),
             krate: CratePath::default(),
         };
@@ -313,6 +323,36 @@ fn ip_extractor(list: &MetaList, errors: &mut Errors) -> Option<IpExtractor> {
     }
 }
 
+/// `switch = outlet` (or `switch = 0` in a tuple struct): a field of the driver (the
+/// compiler checks it exists and is a `Switch`).
+fn field(pair: &MetaNameValue, errors: &mut Errors) -> Option<syn::Member> {
+    match &pair.value {
+        Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+            path.path.get_ident().cloned().map(syn::Member::Named)
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(index),
+            ..
+        }) if index.suffix().is_empty() => match index.base10_parse::<u32>() {
+            Ok(index_value) => Some(syn::Member::Unnamed(syn::Index {
+                index: index_value,
+                span: index.span(),
+            })),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+        other => {
+            errors.at(
+                other,
+                "`switch` takes the driver's field that switches the machine, e.g. `switch = outlet` (or `switch = 0`)",
+            );
+            None
+        }
+    }
+}
+
 /// `bmc_key = "power_address"`: a setting's name (the compiler checks it exists).
 fn setting_name(pair: &MetaNameValue, errors: &mut Errors) -> Option<LitStr> {
     match &pair.value {
@@ -456,6 +496,29 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_switch_field_by_name_or_index() {
+        let (args, errors) = parse(quote!(description = "d", switch = outlet));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.switch.to_token_stream().to_string(), "outlet");
+        let (args, errors) = parse(quote!(description = "d", switch = 0));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.switch.to_token_stream().to_string(), "0");
+        for wrong in [
+            quote!(description = "d", switch = "outlet"),
+            quote!(description = "d", switch = self.outlet),
+            quote!(description = "d", switch = 0u8),
+        ] {
+            let (args, errors) = parse(wrong);
+            assert!(args.switch.is_none());
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].starts_with("`switch` takes the driver's field"),
+                "{errors:?}"
+            );
+        }
+    }
+
+    #[test]
     fn misspelt_description_is_not_also_missing() {
         let (_, errors) = parse(quote!(descripion = "d"));
         assert_eq!(
@@ -479,7 +542,7 @@ mod tests {
                 "`probe` takes `true` or `false`: `probe = true`",
                 "duplicate `probe`",
                 "unknown argument `descripton`: did you mean `description`?",
-                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `bmc_key`, `max_per_bmc`, `main`, `crate`",
+                "unknown argument `colour`: expected one of `description`, `name`, `probe`, `boot_order`, `chassis`, `queryable`, `confirm`, `ip_extractor`, `bmc_key`, `max_per_bmc`, `switch`, `main`, `crate`",
                 "expected `key = value`, e.g. `probe = true`",
             ]
         );

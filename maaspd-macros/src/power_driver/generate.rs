@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::ItemImpl;
+use syn::spanned::Spanned;
 
 use super::args::DriverArgs;
 use super::methods::{Found, Method, Methods, generics_tokens};
@@ -32,7 +33,12 @@ pub(crate) fn driver(block: &ItemImpl, args: &DriverArgs, methods: &Methods) -> 
                 .map(|found| forward(driver, method, found))
         })
         .collect();
-    let call = |method: Method| call_body(method, found(method));
+    // An action the block does not define is the switch's (checked before generating).
+    let call = |method: Method| match (methods.get(method), &args.switch) {
+        (Some(defined), _) => call_body(method, defined),
+        (None, Some(switch)) => switch_call(method, switch),
+        (None, None) => call_body(method, found(method)),
+    };
     let (power_on, power_off, power_query) = (
         call(Method::PowerOn),
         call(Method::PowerOff),
@@ -352,6 +358,17 @@ fn forward(driver: &syn::Type, method: Method, found: &Found) -> TokenStream {
                 }
             }
         },
+    }
+}
+
+/// The body of a `PowerDriver` action handed to the driver's field `switch`: the field's
+/// `Switch` method, blocking. Spanned at the author's field, where a missing field or one
+/// that is not a `Switch` is reported.
+fn switch_call(method: Method, switch: &syn::Member) -> TokenStream {
+    let name = syn::Ident::new(method.name(), proc_macro2::Span::call_site());
+    let field = quote_spanned!(switch.span()=> &(*driver).#switch);
+    quote_spanned! {switch.span()=>
+        ::maaspd::Call::blocking(move || ::maaspd::Switch::#name(#field, &ctx))
     }
 }
 

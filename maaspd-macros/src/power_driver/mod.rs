@@ -66,13 +66,39 @@ fn check(block: &ItemImpl, args: &DriverArgs, errors: &mut Errors) -> Methods {
         );
     }
     let methods = Methods::collect(block, errors);
-    let missing: Vec<String> = [Method::PowerOn, Method::PowerOff, Method::PowerQuery]
-        .into_iter()
-        .filter(|&method| methods.get(method).is_none() && !methods.was_suggested(method))
-        .map(|method| format!("`{}`", method.expected()))
-        .collect();
-    if !missing.is_empty() {
-        errors.at(&block.self_ty, format!("missing {}", missing.join(", ")));
+    let switchable = [Method::PowerOn, Method::PowerOff, Method::PowerQuery];
+    match &args.switch {
+        // The switch has what the block leaves out; the block must leave something out.
+        Some(switch)
+            if switchable
+                .iter()
+                .all(|&method| methods.get(method).is_some()) =>
+        {
+            errors.at(
+                switch,
+                "`switch` hands the switch the actions the impl does not define, but this impl defines `power_on`, `power_off` and `power_query`: remove `switch`",
+            );
+        }
+        // A malformed `switch` is reported already; what it was to do is unknown.
+        Some(_) => {}
+        None if args.switch_malformed => {}
+        None => {
+            let missing: Vec<String> = switchable
+                .into_iter()
+                .filter(|&method| methods.get(method).is_none() && !methods.was_suggested(method))
+                .map(|method| format!("`{}`", method.expected()))
+                .collect();
+            if !missing.is_empty() {
+                let them = if missing.len() == 1 { "it" } else { "them" };
+                errors.at(
+                    &block.self_ty,
+                    format!(
+                        "missing {}; or `switch = field`, to have a field that is a `maaspd::Switch` do {them}",
+                        missing.join(", ")
+                    ),
+                );
+            }
+        }
     }
     for (method, flag, key) in [
         (Method::Probe, &args.probe, "probe"),

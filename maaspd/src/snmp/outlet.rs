@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Agent, Object};
 use crate::types::Seconds;
-use crate::{Context, Error, PowerState, Result};
+use crate::{Context, Error, PowerState, Result, Switch};
 
 /// MAAS's default `power_on_delay` for its PDUs, 5 s: a setting's default, as in
 /// `#[serde(default = "maaspd::snmp::default_power_on_delay")]`.
@@ -25,7 +25,7 @@ pub fn default_power_on_delay() -> Seconds {
 /// ```no_run
 /// use std::time::Duration;
 /// use maaspd::snmp::{Agent, Object, Outlet, Version};
-/// use maaspd::{Action, Context, Secret};
+/// use maaspd::{Action, Context, Secret, Switch};
 ///
 /// # fn main() -> maaspd::Result<()> {
 /// let ctx = Context::new(Action::PowerOn);
@@ -115,22 +115,34 @@ impl Outlet {
         self.switch_off = off;
         self
     }
+}
 
-    /// The outlet's state; a value that is neither on nor off is an `actionError`.
-    ///
-    /// ```no_run
-    /// # use std::time::Duration;
-    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
-    /// # use maaspd::{Action, Context, PowerState, Secret};
-    /// # let ctx = Context::new(Action::PowerOn);
-    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
-    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
-    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
-    /// let on = outlet.query(&ctx)? == PowerState::On;
-    /// # let _ = on;
-    /// # Ok::<(), maaspd::Error>(())
-    /// ```
-    pub fn query(&self, ctx: &Context) -> Result<PowerState> {
+/// The outlet as the machine's [`Switch`]: what a PDU driver hands its actions to with
+/// `#[power_driver(switch = outlet)]`.
+///
+/// - `power_query` reads the state object; a value that is neither on nor off is an
+///   `actionError`.
+/// - `power_on` switches the outlet on as MAAS's PDU drivers do: off first when it is
+///   on, then the [`power_on_delay`](Outlet::power_on_delay), then on; the pause ends at
+///   the deadline.
+/// - `power_off` switches the outlet off.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use maaspd::snmp::{Agent, Object, Outlet, Version};
+/// use maaspd::{Action, Context, PowerState, Switch};
+///
+/// let ctx = Context::new(Action::PowerOn);
+/// let pdu = Agent::maas_pdu("10.0.0.5", Version::V1)?;
+/// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
+/// let outlet = Outlet::new(pdu, 3, state, 1, 2).power_on_delay(Duration::from_secs(5));
+/// if outlet.power_query(&ctx)? == PowerState::Off {
+///     outlet.power_on(&ctx)?;
+/// }
+/// # Ok::<(), maaspd::Error>(())
+/// ```
+impl Switch for Outlet {
+    fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         match self.agent.get_integer(ctx, &self.state)? {
             value if value == self.on_value => Ok(PowerState::On),
             value if value == self.off_value => Ok(PowerState::Off),
@@ -141,23 +153,8 @@ impl Outlet {
         }
     }
 
-    /// Switches the outlet on as MAAS's PDU drivers do: off first when it is on, then
-    /// the [`power_on_delay`](Outlet::power_on_delay), then on; the pause ends at the
-    /// deadline.
-    ///
-    /// ```no_run
-    /// # use std::time::Duration;
-    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
-    /// # use maaspd::{Action, Context, PowerState, Secret};
-    /// # let ctx = Context::new(Action::PowerOn);
-    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
-    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
-    /// let outlet = Outlet::new(pdu, 3, state, 1, 2).power_on_delay(Duration::from_secs(5));
-    /// outlet.power_on(&ctx)?;
-    /// # Ok::<(), maaspd::Error>(())
-    /// ```
-    pub fn power_on(&self, ctx: &Context) -> Result<()> {
-        if self.query(ctx)? == PowerState::On {
+    fn power_on(&self, ctx: &Context) -> Result<()> {
+        if self.power_query(ctx)? == PowerState::On {
             self.power_off(ctx)?;
         }
         ctx.sleep(self.power_on_delay)?;
@@ -165,20 +162,7 @@ impl Outlet {
         self.agent.set_integer(ctx, object, *value)
     }
 
-    /// Switches the outlet off.
-    ///
-    /// ```no_run
-    /// # use std::time::Duration;
-    /// # use maaspd::snmp::{Agent, Object, Outlet, Version};
-    /// # use maaspd::{Action, Context, PowerState, Secret};
-    /// # let ctx = Context::new(Action::PowerOn);
-    /// let pdu = Agent::new("10.0.0.5", "power_address", Version::V1, Secret::new("private"))?;
-    /// let state = Object::new("1.3.6.1.4.1.318.1.1.12.3.3.1.1.4")?.index(3).setting("node_outlet");
-    /// let outlet = Outlet::new(pdu, 3, state, 1, 2);
-    /// outlet.power_off(&ctx)?;
-    /// # Ok::<(), maaspd::Error>(())
-    /// ```
-    pub fn power_off(&self, ctx: &Context) -> Result<()> {
+    fn power_off(&self, ctx: &Context) -> Result<()> {
         let (object, value) = &self.switch_off;
         self.agent.set_integer(ctx, object, *value)
     }
