@@ -22,10 +22,12 @@ use crate::{Context, PowerState, Result};
 ///
 /// impl Switch for Relay {
 ///     fn power_on(&self, _: &Context) -> Result<()> {
-///         Ok(self.0.store(true, Ordering::SeqCst))
+///         self.0.store(true, Ordering::SeqCst);
+///         Ok(())
 ///     }
 ///     fn power_off(&self, _: &Context) -> Result<()> {
-///         Ok(self.0.store(false, Ordering::SeqCst))
+///         self.0.store(false, Ordering::SeqCst);
+///         Ok(())
 ///     }
 ///     fn power_query(&self, _: &Context) -> Result<PowerState> {
 ///         Ok(if self.0.load(Ordering::SeqCst) { PowerState::On } else { PowerState::Off })
