@@ -55,6 +55,11 @@ use crate::{Context, PowerState, Result};
 /// let response = testing::run::<Rack>(Action::PowerOn, json!({"driverParameters": {}}));
 /// assert!(response.error().is_none());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `maaspd::Switch`, so `#[power_driver(switch = ...)]` cannot hand it the actions",
+    label = "not a `maaspd::Switch`",
+    note = "name a field whose type implements `maaspd::Switch` (such as `maaspd::snmp::Outlet`), or define `power_on`, `power_off` and `power_query` in the impl"
+)]
 pub trait Switch: Send + Sync + 'static {
     /// Switches the machine on.
     fn power_on(&self, ctx: &Context) -> Result<()>;

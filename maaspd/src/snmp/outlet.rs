@@ -141,6 +141,8 @@ impl Outlet {
 /// }
 /// # Ok::<(), maaspd::Error>(())
 /// ```
+// Not listed in "`Switch` is implemented for" hints: they would vary with the features.
+#[diagnostic::do_not_recommend]
 impl Switch for Outlet {
     fn power_query(&self, ctx: &Context) -> Result<PowerState> {
         match self.agent.get_integer(ctx, &self.state)? {
