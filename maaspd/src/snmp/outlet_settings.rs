@@ -70,6 +70,18 @@
 /// assert_eq!(title("table"), "Outlet table");
 /// assert_eq!(schema["properties"]["node_outlet"]["x-maas-scope"], "node");
 /// ```
+///
+/// The two labels come first, in that order; anything else is a compile error saying
+/// how to write it:
+///
+/// ```compile_fail
+/// maaspd::snmp::outlet_settings! {
+///     struct Settings {
+///         node_outlet: "Acme PDU node outlet number (1-8)",
+///         power_address: "IP for Acme PDU",
+///     }
+/// }
+/// ```
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __outlet_settings {
@@ -103,5 +115,10 @@ macro_rules! __outlet_settings {
             power_on_delay: $crate::types::Seconds,
             $($(#[$field_attr])* $field: $type,)*
         }
+    };
+    ($($anything:tt)*) => {
+        ::core::compile_error!(
+            "write `maaspd::snmp::outlet_settings! { struct Settings { power_address: \"IP for Acme PDU\", node_outlet: \"Acme PDU node outlet number\", /* the PDU's own settings */ } }`: the two labels first, in that order, then the PDU's own fields"
+        );
     };
 }
