@@ -2,7 +2,7 @@
 //! example binaries serving HTTP/1.1 on a real UNIX socket in a fresh directory, driven
 //! by a small client (`support/unix_http.rs`): every endpoint, every error class, bad
 //! requests, the deadline, the bound on workers, shutdown, the socket file, the request
-//! log. (The drivers of `drivers/` are tested as services beside them, in `tests/serve.rs`.)
+//! log. (The drivers of `drivers/` are tested as services in their own tests.)
 
 #[path = "support/process.rs"]
 mod process;

@@ -1,201 +1,83 @@
-//! The APC driver run as MAAS runs it (`maaspd-apc ACTION`, JSON on stdin), against
-//! snmpsim as an APC PDU (`tests/support/snmpsim.rs`): the rPDU and MasterSwitch outlet
-//! tables, an outlet whose SET the PDU refuses, and each failure the PDU can give.
+//! The APC driver run as MAAS runs it (`maaspd-apc ACTION`, JSON on stdin) and as a
+//! service (`maaspd-apc serve`), against snmpsim as an APC PDU
+//! (`tests/support/snmpsim.rs`). The checks every PDU driver passes run on the rPDU
+//! outlet table (`tests/support/pdu.rs`); the MasterSwitch table and `pdu_type` are
+//! checked here.
 
 #[path = "../../../tests/support/outcome.rs"]
 mod outcome;
+#[path = "../../../tests/support/pdu.rs"]
+mod pdu;
 #[path = "../../../tests/support/peers.rs"]
 mod peers;
+#[path = "../../../tests/support/process.rs"]
+mod process;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
+#[path = "../../../tests/support/server.rs"]
+mod server;
 #[path = "../../../tests/support/snmpsim.rs"]
 mod snmpsim;
 #[path = "../../../tests/support/mod.rs"]
 mod support;
+#[path = "../../../tests/support/unix_http.rs"]
+mod unix_http;
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
-
-use outcome::Outcome;
+use pdu::PduDriver;
 use peers::Peer;
-use serde_json::{Value, json};
-use snmpsim::{Record, Snmpsim};
+use serde_json::json;
+use snmpsim::Record;
 
+/// rPDUOutletControlOutletCommand and sPDUOutletCtl, by outlet: the state, switched by
+/// writing it.
 const RPDU: &str = "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4";
 const MASTERSWITCH: &str = "1.3.6.1.4.1.318.1.1.4.4.2.1.3";
-/// The community MAAS's APC driver sends, which the driver must never print.
-const COMMUNITY: &str = "private";
 
-static PDU: Mutex<Weak<Snmpsim>> = Mutex::new(Weak::new());
-
-/// The PDU the tests share: rPDU outlets 1 to 6 (each test its own), outlet 7 locked
-/// (every SET refused with genErr), outlet 8 a read-only object holding 3, outlet 9 one
-/// holding the text "on", and MasterSwitch outlet 2.
-fn pdu() -> Arc<Snmpsim> {
-    Snmpsim::shared(&PDU, || {
-        let mut records: Vec<Record> = (1..=6)
-            .map(|n| Record::outlet(&format!("{RPDU}.{n}"), &format!("rpdu-{n}")))
-            .collect();
-        records.push(Record::outlet(&format!("{RPDU}.7"), "rpdu-7").refusing("genError"));
-        records.push(Record::fixed(&format!("{RPDU}.8"), 3));
-        records.push(Record::text(&format!("{RPDU}.9"), "on"));
-        records.push(Record::outlet(&format!("{MASTERSWITCH}.2"), "ms-2"));
-        let states: Vec<(String, i64)> = (1..=7)
-            .map(|n| (format!("rpdu-{n}"), 2))
-            .chain([("ms-2".to_owned(), 2)])
-            .collect();
-        let states: Vec<(&str, i64)> = states.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        Snmpsim::start(COMMUNITY, &records, &states)
-    })
-}
-
-fn driver() -> PathBuf {
-    support::example("apc")
-}
-
-fn run_args(action: &str, parameters: Value, args: &[&str]) -> Outcome {
-    Outcome::of(&driver(), action, parameters, args, COMMUNITY)
-}
-
-/// Each action with `-vv`, so that whatever the driver logs is checked too.
-fn run(action: &str, parameters: Value) -> Outcome {
-    run_args(action, parameters, &["-vv"])
-}
-
-fn params(address: &str, outlet: &str) -> Value {
-    json!({"power_address": address, "node_outlet": outlet, "power_on_delay": "0",
-           "pdu_type": "RPDU", "system_id": "abc123"})
-}
+const APC: PduDriver = PduDriver {
+    name: "apc",
+    description: "American Power Conversion (APC) PDU",
+    peer: "the APC PDU",
+    labels: ["IP for APC PDU", "APC PDU node outlet number (1-16)"],
+    version: "v1",
+    on: 1,
+    off: 2,
+    extra_parameters: &[("pdu_type", "RPDU")],
+    outlet: |n, key| vec![Record::outlet(&format!("{RPDU}.{n}"), key)],
+    state_oid: |n| format!("{RPDU}.{n}"),
+    refusal: ("genError", "genErr (5)"),
+    // rPDU outlet 9 holds the text "on"; MasterSwitch outlet 2 is off.
+    more: || {
+        let records = vec![
+            Record::text(&format!("{RPDU}.9"), "on"),
+            Record::outlet(&format!("{MASTERSWITCH}.2"), "ms-2"),
+        ];
+        (records, vec![("ms-2", 2)])
+    },
+};
 
 #[test]
 fn metadata_is_maas_apc_driver() {
-    let run = support::run(&driver(), &["metadata"], b"");
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let metadata: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(metadata["name"], "apc");
-    assert_eq!(
-        metadata["description"],
-        "American Power Conversion (APC) PDU"
-    );
-    assert_eq!(metadata["capabilities"]["chassis"], true);
-    assert_eq!(metadata["capabilities"]["can_probe"], false);
-    assert_eq!(metadata["ip_extractor"]["field_name"], "power_address");
-    let settings: Vec<Value> = metadata["settings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            json!([
-                s["name"],
-                s["label"],
-                s["field_type"],
-                s["required"],
-                s["scope"],
-                s["default"],
-                s["choices"],
-                s["secret"]
-            ])
-        })
-        .collect();
-    assert_eq!(
-        settings,
-        [
-            json!([
-                "power_address",
-                "IP for APC PDU",
-                "string",
-                true,
-                "bmc",
-                "",
-                [],
-                false
-            ]),
-            json!([
-                "node_outlet",
-                "APC PDU node outlet number (1-16)",
-                "string",
-                true,
-                "node",
-                "",
-                [],
-                false
-            ]),
-            json!([
-                "power_on_delay",
-                "Power ON outlet delay (seconds)",
-                "string",
-                false,
-                "bmc",
-                "5",
-                [],
-                false
-            ]),
-            json!([
-                "pdu_type",
-                "PDU type",
-                "choice",
-                false,
-                "bmc",
-                "RPDU",
-                [["RPDU", "rPDU"], ["MASTERSWITCH", "masterswitch"]],
-                false
-            ]),
-        ]
-    );
+    let pdu_type = json!([
+        "pdu_type",
+        "PDU type",
+        "choice",
+        false,
+        "bmc",
+        "RPDU",
+        [["RPDU", "rPDU"], ["MASTERSWITCH", "masterswitch"]],
+        false
+    ]);
+    APC.check_metadata(&[pdu_type]);
 }
 
-/// MAAS's sequence: off is SET 2; on is a query, off when on, the delay, SET 1; the
-/// runtime confirms each by querying.
 #[test]
 fn power_on_off_and_query_switch_the_outlet() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let p = params(&pdu.address(), "1");
-    assert_eq!(run("power_query", p.clone()).state(), "off");
-    run("power_on", p.clone()).ok();
-    assert_eq!((pdu.state("rpdu-1"), pdu.sets("rpdu-1")), (1, vec![1]));
-    assert_eq!(run("power_query", p.clone()).state(), "on");
-    // On when on: off first, then on.
-    run("power_on", p.clone()).ok();
-    assert_eq!(
-        (pdu.state("rpdu-1"), pdu.sets("rpdu-1")),
-        (1, vec![1, 2, 1])
-    );
-    run("power_off", p.clone()).ok();
-    assert_eq!(
-        (pdu.state("rpdu-1"), pdu.sets("rpdu-1")),
-        (2, vec![1, 2, 1, 2])
-    );
-    assert_eq!(run("power_query", p.clone()).state(), "off");
-    // A cycle from on: off, then on.
-    pdu.set_state("rpdu-1", 1);
-    run("power_cycle", p.clone()).ok();
-    assert_eq!(pdu.state("rpdu-1"), 1);
-    assert_eq!(pdu.sets("rpdu-1")[4..], [2, 1]);
+    APC.check_switching();
 }
 
 #[test]
 fn power_on_waits_power_on_delay_within_the_deadline() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let mut p = params(&pdu.address(), "2");
-    p["power_on_delay"] = json!("1.5");
-    let started = Instant::now();
-    run("power_on", p.clone()).ok();
-    assert!(started.elapsed() >= Duration::from_millis(1500));
-    assert_eq!(pdu.state("rpdu-2"), 1);
-    // A delay longer than the call may take ends at its deadline, nothing switched on.
-    pdu.set_state("rpdu-2", 2);
-    p["power_on_delay"] = json!("30");
-    let started = Instant::now();
-    run_args("power_on", p, &["--timeout", "1"]).error("connError", &["timed out after 1 s"]);
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!((pdu.state("rpdu-2"), pdu.sets("rpdu-2")), (2, vec![1]));
+    APC.check_power_on_delay();
 }
 
 #[test]
@@ -203,17 +85,17 @@ fn masterswitch_uses_its_own_table() {
     if !peers::available(&[Peer::Snmpsim]) {
         return;
     }
-    let pdu = pdu();
-    let mut p = params(&pdu.address(), "2");
+    let pdu = APC.pdu();
+    let mut p = APC.params(&pdu.address(), "2");
     p["pdu_type"] = json!("MASTERSWITCH");
-    run("power_on", p.clone()).ok();
+    APC.run("power_on", p.clone()).ok();
     assert_eq!(pdu.state("ms-2"), 1);
-    assert_eq!(run("power_query", p.clone()).state(), "on");
-    run("power_off", p.clone()).ok();
+    assert_eq!(APC.run("power_query", p.clone()).state(), "on");
+    APC.run("power_off", p.clone()).ok();
     assert_eq!(pdu.state("ms-2"), 2);
-    // rPDU outlet 2's table holds no MasterSwitch outlet 3.
+    // The MasterSwitch table holds no outlet 3.
     p["node_outlet"] = json!("3");
-    run("power_query", p).error(
+    APC.run("power_query", p).error(
         "settingsError",
         &["driverParameters.node_outlet", "4.4.2.1.3.3"],
     );
@@ -221,143 +103,49 @@ fn masterswitch_uses_its_own_table() {
 
 #[test]
 fn an_outlet_the_pdu_does_not_have_names_node_outlet() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let p = params(&pdu.address(), "42");
-    for action in ["power_query", "power_off", "power_on"] {
-        let message = run(action, p.clone()).error(
-            "settingsError",
-            &[
-                "driverParameters.node_outlet: ",
-                &pdu.address(),
-                "noSuchName",
-            ],
-        );
-        assert!(message.contains(&format!("{RPDU}.42")), "{message}");
-    }
+    APC.check_missing_outlet(&["noSuchName", &format!("{RPDU}.42")]);
 }
 
 #[test]
 fn a_refused_set_is_an_action_error() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let p = params(&pdu.address(), "7");
-    assert_eq!(run("power_query", p.clone()).state(), "off");
-    run("power_off", p.clone()).error("actionError", &["refused the SET", "genErr (5)"]);
-    run("power_on", p).error("actionError", &["genErr (5)"]);
-    assert_eq!(pdu.state("rpdu-7"), 2);
+    APC.check_refused_set();
 }
 
 #[test]
 fn a_state_neither_on_nor_off_is_an_action_error() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    run("power_query", params(&pdu.address(), "8"))
-        .error("actionError", &["reports 3", "neither on (1) nor off (2)"]);
-    run("power_query", params(&pdu.address(), "9")).error(
-        "actionError",
-        &["answered the GET of", "with OCTET STRING, not an INTEGER"],
-    );
+    APC.check_neither_on_nor_off();
 }
 
-/// snmpsim, as PDUs do, drops a request with a community it does not serve: no answer,
-/// MAAS's 6 tries of 1 s, then a connError naming the address.
 #[test]
-fn a_wrong_community_is_a_conn_error() {
+fn a_state_that_is_not_an_integer_is_an_action_error() {
     if !peers::available(&[Peer::Snmpsim]) {
         return;
     }
-    let records = [Record::outlet(&format!("{RPDU}.1"), "rpdu-1")];
-    let public = Snmpsim::start("public", &records, &[("rpdu-1", 1)]);
-    let started = Instant::now();
-    let message = run("power_query", params(&public.address(), "1")).error(
-        "connError",
-        &[
-            &format!("no answer from the APC PDU at {}", public.address()),
-            "SNMP v1, 6 tries",
-        ],
-    );
-    let took = started.elapsed();
-    assert!(
-        (Duration::from_secs(5)..Duration::from_secs(10)).contains(&took),
-        "{took:?}"
-    );
-    assert!(message.contains("power_address"), "{message}");
-    // Within the call's deadline, it ends there.
-    run_args(
-        "power_query",
-        params(&public.address(), "1"),
-        &["--timeout", "2"],
-    )
-    .error("connError", &["timed out after 2 s"]);
-    assert!(
-        public.log().contains("public"),
-        "the peer served another community"
-    );
+    let pdu = APC.pdu();
+    APC.run("power_query", APC.params(&pdu.address(), "9"))
+        .error(
+            "actionError",
+            &["answered the GET of", "with OCTET STRING, not an INTEGER"],
+        );
+}
+
+#[test]
+fn a_wrong_community_is_a_conn_error() {
+    APC.check_wrong_community();
 }
 
 #[test]
 fn a_dead_port_is_a_conn_error() {
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    run("power_query", params(&address, "1")).error(
-        "connError",
-        &[
-            &format!("the APC PDU at {address} refused"),
-            "nothing listens on UDP port",
-        ],
-    );
+    APC.check_dead_port();
 }
 
 #[test]
 fn bad_settings_are_settings_errors() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let cases = [
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "one"}),
-            "driverParameters.node_outlet",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": ""}),
-            "driverParameters.node_outlet",
-        ),
-        (json!({"node_outlet": "1"}), "power_address"),
-        (
-            json!({"power_address": "127.0.0.1:snmp", "node_outlet": "1"}),
-            "driverParameters.power_address",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "1", "power_on_delay": "soon"}),
-            "driverParameters.power_on_delay",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "1", "power_on_delay": "-1"}),
-            "driverParameters.power_on_delay",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "1", "pdu_type": "rpdu"}),
-            "driverParameters.pdu_type",
-        ),
-    ];
-    for (parameters, part) in cases {
-        run("power_query", parameters).error("settingsError", &[part]);
-    }
-    // An empty delay is MAAS's default; MAAS's own form never sends one.
-    let pdu = pdu();
-    let mut p = params(&pdu.address(), "3");
-    p["power_on_delay"] = json!("");
-    p["pdu_type"] = json!("");
-    assert_eq!(run("power_query", p).state(), "off");
+    let pdu_type = json!({"power_address": "127.0.0.1", "node_outlet": "1", "pdu_type": "rpdu"});
+    APC.check_bad_settings(&[(pdu_type, "driverParameters.pdu_type")]);
+}
+
+#[test]
+fn apc_serves_every_action_against_the_pdu() {
+    APC.check_service();
 }

@@ -1,309 +1,95 @@
-//! The Raritan driver run as MAAS runs it (`maaspd-raritan ACTION`, JSON on stdin),
-//! against snmpsim as a Raritan PDU speaking SNMP v2c (`tests/support/snmpsim.rs`): its
-//! outlets, one whose SET the PDU refuses, and each failure the PDU can give.
+//! The Raritan driver run as MAAS runs it (`maaspd-raritan ACTION`, JSON on stdin) and as
+//! a service (`maaspd-raritan serve`), against snmpsim as a Raritan PDU speaking SNMP v2c
+//! (`tests/support/snmpsim.rs`), through the checks every PDU driver passes
+//! (`tests/support/pdu.rs`).
 
 #[path = "../../../tests/support/outcome.rs"]
 mod outcome;
+#[path = "../../../tests/support/pdu.rs"]
+mod pdu;
 #[path = "../../../tests/support/peers.rs"]
 mod peers;
+#[path = "../../../tests/support/process.rs"]
+mod process;
 #[path = "../../../tests/support/scratch.rs"]
 mod scratch;
+#[path = "../../../tests/support/server.rs"]
+mod server;
 #[path = "../../../tests/support/snmpsim.rs"]
 mod snmpsim;
 #[path = "../../../tests/support/mod.rs"]
 mod support;
+#[path = "../../../tests/support/unix_http.rs"]
+mod unix_http;
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use pdu::PduDriver;
+use snmpsim::Record;
 
-use outcome::Outcome;
-use peers::Peer;
-use serde_json::{Value, json};
-use snmpsim::{Record, Snmpsim};
-
+/// PDU2-MIB's outlet switching operation, of PDU 1, by outlet: its state, switched by
+/// writing it.
 const OUTLETS: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1";
-/// The community MAAS's Raritan driver sends, which the driver must never print.
-const COMMUNITY: &str = "private";
 
-static PDU: Mutex<Weak<Snmpsim>> = Mutex::new(Weak::new());
-
-/// The PDU the tests share: outlets 1 to 6 (each test its own), outlet 7 locked
-/// (every SET refused with notWritable), outlet 8 a read-only object holding 3.
-fn pdu() -> Arc<Snmpsim> {
-    Snmpsim::shared(&PDU, || {
-        let mut records: Vec<Record> = (1..=6)
-            .map(|n| Record::outlet(&format!("{OUTLETS}.{n}"), &format!("outlet-{n}")))
-            .collect();
-        records.push(Record::outlet(&format!("{OUTLETS}.7"), "outlet-7").refusing("notWritable"));
-        records.push(Record::fixed(&format!("{OUTLETS}.8"), 3));
-        let states: Vec<(String, i64)> = (1..=7).map(|n| (format!("outlet-{n}"), 0)).collect();
-        let states: Vec<(&str, i64)> = states.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        Snmpsim::start(COMMUNITY, &records, &states)
-    })
-}
-
-fn driver() -> PathBuf {
-    support::example("raritan")
-}
-
-fn run_args(action: &str, parameters: Value, args: &[&str]) -> Outcome {
-    Outcome::of(&driver(), action, parameters, args, COMMUNITY)
-}
-
-/// Each action with `-vv`, so that whatever the driver logs is checked too.
-fn run(action: &str, parameters: Value) -> Outcome {
-    run_args(action, parameters, &["-vv"])
-}
-
-fn params(address: &str, outlet: &str) -> Value {
-    json!({"power_address": address, "node_outlet": outlet, "power_on_delay": "0",
-           "system_id": "abc123"})
-}
+const RARITAN: PduDriver = PduDriver {
+    name: "raritan",
+    description: "Raritan PDU",
+    peer: "the Raritan PDU",
+    labels: ["IP for Raritan PDU", "Raritan PDU node outlet number"],
+    version: "v2c",
+    on: 1,
+    off: 0,
+    extra_parameters: &[],
+    outlet: |n, key| vec![Record::outlet(&format!("{OUTLETS}.{n}"), key)],
+    state_oid: |n| format!("{OUTLETS}.{n}"),
+    refusal: ("notWritable", "notWritable (17)"),
+    more: || (Vec::new(), Vec::new()),
+};
 
 #[test]
 fn metadata_is_maas_raritan_driver() {
-    let run = support::run(&driver(), &["metadata"], b"");
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let metadata: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(metadata["name"], "raritan");
-    assert_eq!(metadata["description"], "Raritan PDU");
-    assert_eq!(metadata["capabilities"]["chassis"], true);
-    assert_eq!(metadata["capabilities"]["can_probe"], false);
-    assert_eq!(metadata["ip_extractor"]["field_name"], "power_address");
-    let settings: Vec<Value> = metadata["settings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            json!([
-                s["name"],
-                s["label"],
-                s["field_type"],
-                s["required"],
-                s["scope"],
-                s["default"],
-                s["choices"],
-                s["secret"]
-            ])
-        })
-        .collect();
-    assert_eq!(
-        settings,
-        [
-            json!([
-                "power_address",
-                "IP for Raritan PDU",
-                "string",
-                true,
-                "bmc",
-                "",
-                [],
-                false
-            ]),
-            json!([
-                "node_outlet",
-                "Raritan PDU node outlet number",
-                "string",
-                true,
-                "node",
-                "",
-                [],
-                false
-            ]),
-            json!([
-                "power_on_delay",
-                "Power ON outlet delay (seconds)",
-                "string",
-                false,
-                "bmc",
-                "5",
-                [],
-                false
-            ]),
-        ]
-    );
+    RARITAN.check_metadata(&[]);
 }
 
-/// MAAS's sequence: off is SET 0; on is a query, off when on, the delay, SET 1; the
-/// runtime confirms each by querying.
 #[test]
 fn power_on_off_and_query_switch_the_outlet() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let p = params(&pdu.address(), "1");
-    assert_eq!(run("power_query", p.clone()).state(), "off");
-    run("power_on", p.clone()).ok();
-    assert_eq!((pdu.state("outlet-1"), pdu.sets("outlet-1")), (1, vec![1]));
-    assert_eq!(run("power_query", p.clone()).state(), "on");
-    // On when on: off first, then on.
-    run("power_on", p.clone()).ok();
-    assert_eq!(
-        (pdu.state("outlet-1"), pdu.sets("outlet-1")),
-        (1, vec![1, 0, 1])
-    );
-    run("power_off", p.clone()).ok();
-    assert_eq!(
-        (pdu.state("outlet-1"), pdu.sets("outlet-1")),
-        (0, vec![1, 0, 1, 0])
-    );
-    assert_eq!(run("power_query", p.clone()).state(), "off");
-    // A cycle from on: off, then on.
-    pdu.set_state("outlet-1", 1);
-    run("power_cycle", p.clone()).ok();
-    assert_eq!(pdu.state("outlet-1"), 1);
-    assert_eq!(pdu.sets("outlet-1")[4..], [0, 1]);
+    RARITAN.check_switching();
 }
 
 #[test]
 fn power_on_waits_power_on_delay_within_the_deadline() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let mut p = params(&pdu.address(), "2");
-    p["power_on_delay"] = json!("1.5");
-    let started = Instant::now();
-    run("power_on", p.clone()).ok();
-    assert!(started.elapsed() >= Duration::from_millis(1500));
-    assert_eq!(pdu.state("outlet-2"), 1);
-    // A delay longer than the call may take ends at its deadline, nothing switched on.
-    pdu.set_state("outlet-2", 0);
-    p["power_on_delay"] = json!("30");
-    let started = Instant::now();
-    run_args("power_on", p, &["--timeout", "1"]).error("connError", &["timed out after 1 s"]);
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!((pdu.state("outlet-2"), pdu.sets("outlet-2")), (0, vec![1]));
+    RARITAN.check_power_on_delay();
 }
 
 #[test]
 fn an_outlet_the_pdu_does_not_have_names_node_outlet() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let p = params(&pdu.address(), "42");
-    for action in ["power_query", "power_off", "power_on"] {
-        let message = run(action, p.clone()).error(
-            "settingsError",
-            &["driverParameters.node_outlet: ", &pdu.address(), "noSuch"],
-        );
-        assert!(message.contains(&format!("{OUTLETS}.42")), "{message}");
-    }
+    RARITAN.check_missing_outlet(&[&format!("{OUTLETS}.42")]);
 }
 
 #[test]
 fn a_refused_set_is_an_action_error() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    let p = params(&pdu.address(), "7");
-    assert_eq!(run("power_query", p.clone()).state(), "off");
-    run("power_off", p.clone()).error("actionError", &["refused the SET", "notWritable (17)"]);
-    run("power_on", p).error("actionError", &["notWritable (17)"]);
-    assert_eq!(pdu.state("outlet-7"), 0);
+    RARITAN.check_refused_set();
 }
 
 #[test]
 fn a_state_neither_on_nor_off_is_an_action_error() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let pdu = pdu();
-    run("power_query", params(&pdu.address(), "8"))
-        .error("actionError", &["reports 3", "neither on (1) nor off (0)"]);
+    RARITAN.check_neither_on_nor_off();
 }
 
-/// snmpsim, as PDUs do, drops a request with a community it does not serve: no answer,
-/// MAAS's 6 tries of 1 s, then a connError naming the address.
 #[test]
 fn a_wrong_community_is_a_conn_error() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let records = [Record::outlet(&format!("{OUTLETS}.1"), "outlet-1")];
-    let public = Snmpsim::start("public", &records, &[("outlet-1", 1)]);
-    let started = Instant::now();
-    let message = run("power_query", params(&public.address(), "1")).error(
-        "connError",
-        &[
-            &format!("no answer from the Raritan PDU at {}", public.address()),
-            "SNMP v2c, 6 tries",
-        ],
-    );
-    let took = started.elapsed();
-    assert!(
-        (Duration::from_secs(5)..Duration::from_secs(10)).contains(&took),
-        "{took:?}"
-    );
-    assert!(message.contains("power_address"), "{message}");
-    // Within the call's deadline, it ends there.
-    run_args(
-        "power_query",
-        params(&public.address(), "1"),
-        &["--timeout", "2"],
-    )
-    .error("connError", &["timed out after 2 s"]);
-    assert!(
-        public.log().contains("public"),
-        "the peer served another community"
-    );
+    RARITAN.check_wrong_community();
 }
 
 #[test]
 fn a_dead_port_is_a_conn_error() {
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    run("power_query", params(&address, "1")).error(
-        "connError",
-        &[
-            &format!("the Raritan PDU at {address} refused"),
-            "nothing listens on UDP port",
-        ],
-    );
+    RARITAN.check_dead_port();
 }
 
 #[test]
 fn bad_settings_are_settings_errors() {
-    if !peers::available(&[Peer::Snmpsim]) {
-        return;
-    }
-    let cases = [
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "one"}),
-            "driverParameters.node_outlet",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": ""}),
-            "driverParameters.node_outlet",
-        ),
-        (json!({"node_outlet": "1"}), "power_address"),
-        (
-            json!({"power_address": "127.0.0.1:snmp", "node_outlet": "1"}),
-            "driverParameters.power_address",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "1", "power_on_delay": "soon"}),
-            "driverParameters.power_on_delay",
-        ),
-        (
-            json!({"power_address": "127.0.0.1", "node_outlet": "1", "power_on_delay": "-1"}),
-            "driverParameters.power_on_delay",
-        ),
-    ];
-    for (parameters, part) in cases {
-        run("power_query", parameters).error("settingsError", &[part]);
-    }
-    // An empty delay is MAAS's default; MAAS's own form never sends one.
-    let pdu = pdu();
-    let mut p = params(&pdu.address(), "3");
-    p["power_on_delay"] = json!("");
-    assert_eq!(run("power_query", p).state(), "off");
+    RARITAN.check_bad_settings(&[]);
+}
+
+#[test]
+fn raritan_serves_every_action_against_the_pdu() {
+    RARITAN.check_service();
 }
