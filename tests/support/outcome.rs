@@ -10,9 +10,12 @@ use serde_json::{Value, json};
 use crate::support::{Run, run};
 
 /// What one run printed and exited with, its document parsed.
+#[derive(Debug)]
 pub struct Outcome {
-    pub run: Run,
+    pub status: i32,
     pub document: Value,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Outcome {
@@ -28,34 +31,39 @@ impl Outcome {
         let input = json!({"driverParameters": parameters}).to_string();
         let mut all = vec![action];
         all.extend_from_slice(args);
-        let run = run(binary, &all, input.as_bytes());
-        assert!(
-            !run.stdout.contains(hidden) && !run.stderr.contains(hidden),
-            "{hidden:?} shows:\n{}{}",
-            run.stdout,
-            run.stderr
-        );
-        let document = serde_json::from_str(&run.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
-        Outcome { run, document }
+        let outcome = Outcome::read(run(binary, &all, input.as_bytes()));
+        outcome.keeps(hidden);
+        outcome
     }
 
-    /// Asserts success.
-    pub fn ok(&self) {
-        assert_eq!(self.run.status, 0, "{}{}", self.run.stdout, self.run.stderr);
-        assert_eq!(self.document["error"], Value::Null);
+    /// A run's output, which must be one JSON document.
+    pub fn read(run: Run) -> Outcome {
+        let document = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {run:?}"));
+        Outcome {
+            status: run.status,
+            document,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        }
+    }
+
+    /// Asserts success, and returns the document.
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, 0, "{self:#?}");
+        assert_eq!(self.document["error"], Value::Null, "{self:#?}");
+        &self.document
     }
 
     /// Asserts success and returns the power state.
     pub fn state(&self) -> &str {
-        self.ok();
-        self.document["data"]["status"].as_str().expect("a status")
+        self.ok()["data"]["status"].as_str().expect("a status")
     }
 
     /// Asserts the error `code` with each of `parts` in its message, and returns it.
     pub fn error(&self, code: &str, parts: &[&str]) -> String {
-        assert_eq!(self.run.status, 1, "{}{}", self.run.stdout, self.run.stderr);
-        assert_eq!(self.document["error"]["code"], code, "{}", self.run.stdout);
+        assert_eq!(self.status, 1, "{self:#?}");
+        assert_eq!(self.document["error"]["code"], code, "{self:#?}");
         let message = self.document["error"]["message"]
             .as_str()
             .unwrap()
@@ -64,5 +72,12 @@ impl Outcome {
             assert!(message.contains(part), "{part:?} not in {message:?}");
         }
         message
+    }
+
+    /// Asserts that no output holds `secret`.
+    pub fn keeps(&self, secret: &str) -> &Self {
+        assert!(!self.stdout.contains(secret), "{secret:?} shows: {self:#?}");
+        assert!(!self.stderr.contains(secret), "{secret:?} shows: {self:#?}");
+        self
     }
 }

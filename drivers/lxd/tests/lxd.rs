@@ -9,6 +9,8 @@
 mod cmdline;
 #[path = "../../../tests/support/lxd.rs"]
 mod lxd;
+#[path = "../../../tests/support/outcome.rs"]
+mod outcome;
 #[path = "../../../tests/support/peers.rs"]
 mod peers;
 #[path = "../../../tests/support/process.rs"]
@@ -24,48 +26,11 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use lxd::{Identity, Lxd, TRUST_PASSWORD};
+use outcome::Outcome;
 use peers::Peer;
 use serde_json::{Value, json};
 
 const SENTINEL: &str = "Sentinel-Pa55-lxd-9c2e";
-
-/// What one driver run printed: the document, its stdout and stderr as text.
-#[derive(Debug)]
-struct Outcome {
-    status: i32,
-    document: Value,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    fn ok(&self) -> &Value {
-        assert_eq!(self.status, 0, "{self:#?}");
-        assert_eq!(self.document["error"], Value::Null, "{self:#?}");
-        &self.document
-    }
-
-    fn state(&self) -> &str {
-        self.ok()["data"]["status"].as_str().expect("a status")
-    }
-
-    /// Asserts the error code and that the message holds each of `parts`.
-    fn error(&self, code: &str, parts: &[&str]) {
-        assert_eq!(self.status, 1, "{self:#?}");
-        assert_eq!(self.document["error"]["code"], code, "{self:#?}");
-        let message = self.document["error"]["message"].as_str().unwrap();
-        for part in parts {
-            assert!(message.contains(part), "{part:?} not in {message:?}");
-        }
-    }
-
-    /// Asserts that no output holds `secret`.
-    fn keeps(&self, secret: &str) -> &Self {
-        assert!(!self.stdout.contains(secret), "{self:#?}");
-        assert!(!self.stderr.contains(secret), "{self:#?}");
-        self
-    }
-}
 
 fn driver() -> PathBuf {
     support::example("lxd")
@@ -74,13 +39,7 @@ fn driver() -> PathBuf {
 fn run(action: &str, parameters: &Value) -> Outcome {
     let input = json!({"driverParameters": parameters}).to_string();
     let run = support::run(&driver(), &[action], input.as_bytes());
-    Outcome {
-        status: run.status,
-        document: serde_json::from_str(&run.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {:?}", run.stdout)),
-        stdout: run.stdout,
-        stderr: run.stderr,
-    }
+    Outcome::read(run)
 }
 
 /// The parameters as MAAS stores them: strings, `""` for unset.

@@ -7,6 +7,8 @@
 //! power-off refused). A reset lands 1 to 11 s later; the driver waits for it, as MAAS's
 //! does, so the slow power scenarios run side by side in one test.
 
+#[path = "../../../tests/support/outcome.rs"]
+mod outcome;
 #[path = "../../../tests/support/peers.rs"]
 mod peers;
 #[path = "../../../tests/support/scratch.rs"]
@@ -27,6 +29,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use maaspd::serde_json::{self, Value, json};
+use outcome::Outcome;
 use peers::Peer;
 use sushy::{Options, SYSTEMS, Sushy};
 
@@ -65,37 +68,6 @@ fn uuid(node: usize) -> &'static str {
     SYSTEMS[node - 1].0
 }
 
-/// What one driver run printed: the document, its stdout and stderr as text.
-#[derive(Debug)]
-struct Outcome {
-    status: i32,
-    document: Value,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    fn ok(&self) -> &Value {
-        assert_eq!(self.status, 0, "{self:#?}");
-        assert_eq!(self.document["error"], Value::Null, "{self:#?}");
-        &self.document
-    }
-
-    fn state(&self) -> &str {
-        self.ok()["data"]["status"].as_str().expect("a status")
-    }
-
-    /// Asserts the error code and that the message holds each of `parts`.
-    fn error(&self, code: &str, parts: &[&str]) {
-        assert_eq!(self.status, 1, "{self:#?}");
-        assert_eq!(self.document["error"]["code"], code, "{self:#?}");
-        let message = self.document["error"]["message"].as_str().unwrap();
-        for part in parts {
-            assert!(message.contains(part), "{part:?} not in {message:?}");
-        }
-    }
-}
-
 fn driver() -> PathBuf {
     support::example("redfish")
 }
@@ -109,13 +81,7 @@ fn run_with(action: &str, parameters: Value, env: &[(&str, &str)]) -> Outcome {
             .map(|(name, value)| (*name, Some(OsStr::new(value)))),
     );
     let run = support::run_with_env(&driver(), &[action], input.as_bytes(), &variables);
-    Outcome {
-        status: run.status,
-        document: serde_json::from_str(&run.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {:?}", run.stdout)),
-        stdout: run.stdout,
-        stderr: run.stderr,
-    }
+    Outcome::read(run)
 }
 
 fn run(action: &str, parameters: Value) -> Outcome {
