@@ -118,7 +118,7 @@ macro_rules! __outlet_settings {
     };
     ($($anything:tt)*) => {
         ::core::compile_error!(
-            "write `maaspd::snmp::outlet_settings! { struct Settings { power_address: \"IP for Acme PDU\", node_outlet: \"Acme PDU node outlet number\", /* the PDU's own settings */ } }`: the two labels first, in that order, then the PDU's own fields"
+            "write `maaspd::snmp::outlet_settings! { struct Settings { power_address: \"IP for Acme PDU\", node_outlet: \"Acme PDU node outlet number\", /* the PDU's own settings */ } }`: the two labels first, in that order, each a string literal, then the PDU's own fields"
         );
     };
 }
